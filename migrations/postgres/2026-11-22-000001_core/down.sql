@@ -1,0 +1,12 @@
+DROP TABLE citizens;
+DROP TABLE activations;
+DROP TABLE event_staff;
+DROP TABLE events;
+DROP TABLE channels;
+DROP TABLE audit_log;
+DROP TABLE login_throttle;
+DROP TABLE refresh_tokens;
+DROP TABLE users;
+DROP TABLE targets;
+DROP TABLE offices;
+DROP TABLE settings;

@@ -1,0 +1,269 @@
+//! Login, refresh and logout: the token lifecycle, its throttling and its audit trail.
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use super::dto::MeResponse;
+use super::{throttle, tokens};
+use crate::audit::{self, AuditEvent};
+use crate::db::DbConn;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::schema::refresh_tokens as rt;
+use crate::state::AppState;
+use crate::users::repo::{self as users_repo, User};
+
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+    pub user: MeResponse,
+}
+
+fn me(user: &User) -> Result<MeResponse, AppError> {
+    Ok(MeResponse {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        full_name: user.full_name.clone(),
+        role: Role::from_db(&user.role)?,
+        office_id: user.office_id.clone(),
+    })
+}
+
+/// Stores a new refresh token in `family` (a new login starts a new family).
+fn store_refresh(
+    conn: &mut DbConn,
+    state: &AppState,
+    user_id: &str,
+    family: &str,
+) -> Result<String, AppError> {
+    let (token, hash) = tokens::new_refresh_token();
+    let now = crate::db::now();
+    diesel::insert_into(rt::table)
+        .values((
+            rt::id.eq(uuid::Uuid::new_v4().to_string()),
+            rt::user_id.eq(user_id),
+            rt::family_id.eq(family),
+            rt::token_hash.eq(hash),
+            rt::created_at.eq(now),
+            rt::expires_at.eq(now + Duration::seconds(state.settings.refresh_token_ttl as i64)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+fn issue(state: &AppState, user: &User, refresh_token: String) -> Result<Issued, AppError> {
+    let ttl = state.settings.access_token_ttl;
+    Ok(Issued {
+        access_token: tokens::issue_access(
+            &state.keys,
+            &user.id,
+            &user.role,
+            &user.office_id,
+            user.auth_epoch,
+            ttl,
+        )?,
+        refresh_token,
+        expires_in: ttl,
+        user: me(user)?,
+    })
+}
+
+pub async fn login(
+    state: &AppState,
+    username: String,
+    password: String,
+    addr: String,
+) -> Result<Issued, AppError> {
+    let user_key = throttle::username_key(&username);
+    let addr_key = throttle::address_key(&addr);
+    let (uk, ak) = (user_key.clone(), addr_key.clone());
+    let lookup = username.clone();
+    let user = state
+        .db
+        .read(move |c| {
+            throttle::check(c, &[&uk, &ak], crate::db::now())?;
+            users_repo::find_by_username(c, &lookup)
+        })
+        .await?;
+    let ok = state
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    let st = state.clone();
+    match user {
+        Some(user) if ok && user.active => {
+            state
+                .db
+                .write(move |c| {
+                    throttle::clear(c, &user_key)?;
+                    let refresh =
+                        store_refresh(c, &st, &user.id, &uuid::Uuid::new_v4().to_string())?;
+                    audit::record(
+                        c,
+                        AuditEvent {
+                            actor_id: Some(&user.id),
+                            office_id: Some(&user.office_id),
+                            action: "login",
+                            subject_type: "user",
+                            subject_id: Some(&user.id),
+                            detail: None,
+                            client_addr: Some(&addr),
+                        },
+                    )?;
+                    issue(&st, &user, refresh)
+                })
+                .await
+        }
+        user => {
+            state
+                .db
+                .write(move |c| {
+                    let now = crate::db::now();
+                    throttle::record_failure(c, &user_key, throttle::PER_USERNAME, now)?;
+                    throttle::record_failure(c, &addr_key, throttle::PER_ADDRESS, now)?;
+                    audit::record(
+                        c,
+                        AuditEvent {
+                            actor_id: None,
+                            office_id: user.as_ref().map(|u| u.office_id.as_str()),
+                            action: "login_failed",
+                            subject_type: "user",
+                            subject_id: user.as_ref().map(|u| u.id.as_str()),
+                            detail: Some(serde_json::json!({ "username": username.trim() })),
+                            client_addr: Some(&addr),
+                        },
+                    )
+                })
+                .await?;
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+enum RefreshOutcome {
+    Issued(Issued),
+    Rejected,
+}
+
+/// Exchanges a refresh token for new tokens. A token presented twice revokes its whole
+/// family (OAuth 2.0 Security BCP §4.14): whoever holds either copy is logged out.
+pub async fn refresh(
+    state: &AppState,
+    presented: String,
+    addr: String,
+) -> Result<Issued, AppError> {
+    let st = state.clone();
+    let outcome = state
+        .db
+        .write(move |c| {
+            let hash = tokens::hash_refresh_token(&presented);
+            let now = crate::db::now();
+            let Some((id, user_id, family, expires_at)) = rt::table
+                .filter(rt::token_hash.eq(&hash))
+                .select((rt::id, rt::user_id, rt::family_id, rt::expires_at))
+                .first::<(String, String, String, chrono::NaiveDateTime)>(c)
+                .optional()?
+            else {
+                return Ok(RefreshOutcome::Rejected);
+            };
+            // Spend it atomically: of two concurrent uses, exactly one wins.
+            let spent = diesel::update(
+                rt::table
+                    .filter(rt::id.eq(&id))
+                    .filter(rt::used_at.is_null())
+                    .filter(rt::revoked_at.is_null()),
+            )
+            .set(rt::used_at.eq(Some(now)))
+            .execute(c)?;
+            let user = users_repo::find(c, &user_id)?;
+            if spent == 0 {
+                revoke_family(c, &family)?;
+                audit::record(
+                    c,
+                    AuditEvent {
+                        actor_id: None,
+                        office_id: user.as_ref().map(|u| u.office_id.as_str()),
+                        action: "refresh_token_reuse",
+                        subject_type: "user",
+                        subject_id: Some(&user_id),
+                        detail: Some(serde_json::json!({ "family_id": family })),
+                        client_addr: Some(&addr),
+                    },
+                )?;
+                return Ok(RefreshOutcome::Rejected);
+            }
+            match user {
+                Some(user) if user.active && expires_at > now => {
+                    let token = store_refresh(c, &st, &user.id, &family)?;
+                    Ok(RefreshOutcome::Issued(issue(&st, &user, token)?))
+                }
+                _ => Ok(RefreshOutcome::Rejected),
+            }
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Issued(issued) => Ok(issued),
+        RefreshOutcome::Rejected => Err(AppError::Unauthorized),
+    }
+}
+
+pub fn revoke_family(conn: &mut DbConn, family: &str) -> Result<(), AppError> {
+    diesel::update(
+        rt::table
+            .filter(rt::family_id.eq(family))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(crate::db::now())))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every refresh token of a user (deactivation, password change).
+pub fn revoke_all_for_user(conn: &mut DbConn, user_id: &str) -> Result<(), AppError> {
+    diesel::update(
+        rt::table
+            .filter(rt::user_id.eq(user_id))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(crate::db::now())))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Logs out the login the refresh token belongs to, if it is the caller's.
+pub async fn logout(
+    state: &AppState,
+    user_id: String,
+    office_id: String,
+    presented: String,
+) -> Result<(), AppError> {
+    state
+        .db
+        .write(move |c| {
+            let hash = tokens::hash_refresh_token(&presented);
+            let family: Option<String> = rt::table
+                .filter(rt::token_hash.eq(&hash))
+                .filter(rt::user_id.eq(&user_id))
+                .select(rt::family_id)
+                .first(c)
+                .optional()?;
+            if let Some(family) = family {
+                revoke_family(c, &family)?;
+                audit::record(
+                    c,
+                    AuditEvent {
+                        actor_id: Some(&user_id),
+                        office_id: Some(&office_id),
+                        action: "logout",
+                        subject_type: "user",
+                        subject_id: Some(&user_id),
+                        detail: None,
+                        client_addr: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}

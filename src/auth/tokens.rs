@@ -1,0 +1,96 @@
+//! Access tokens (short-lived JWTs) and refresh tokens (opaque, stored as a hash, rotated on
+//! every use, a reused one revoking its whole family).
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::keys::KeyRing;
+use crate::error::AppError;
+
+pub const ISSUER: &str = "jemput";
+pub const AUDIENCE: &str = "jemput-api";
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub role: String,
+    pub office: String,
+    /// The user's `auth_epoch` when the token was issued.
+    pub epoch: i32,
+}
+
+pub fn issue_access(
+    keys: &KeyRing,
+    user_id: &str,
+    role: &str,
+    office_id: &str,
+    epoch: i32,
+    ttl_secs: u64,
+) -> Result<String, AppError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = AccessClaims {
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        sub: user_id.into(),
+        iat: now,
+        nbf: now,
+        exp: now + ttl_secs as i64,
+        jti: uuid::Uuid::new_v4().to_string(),
+        role: role.into(),
+        office: office_id.into(),
+        epoch,
+    };
+    keys.with_signing(|kid, key| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(kid.to_string());
+        header.typ = Some(ACCESS_TOKEN_TYP.into());
+        jsonwebtoken::encode(&header, &claims, key)
+    })?
+    .map_err(|e| AppError::internal(anyhow::anyhow!("cannot sign token: {e}")))
+}
+
+/// The `kid` of a token's header, if the header parses.
+pub fn kid_of(token: &str) -> Option<String> {
+    jsonwebtoken::decode_header(token).ok()?.kid
+}
+
+/// Verifies an access token: HS256 only, our `typ`, a known `kid`, `iss`, `aud`, `sub`,
+/// `exp` and `nbf` required, 5 s of clock leeway.
+pub fn verify_access(keys: &KeyRing, token: &str) -> Result<AccessClaims, AppError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthorized)?;
+    if header.alg != Algorithm::HS256 || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+        return Err(AppError::Unauthorized);
+    }
+    let kid = header.kid.ok_or(AppError::Unauthorized)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 5;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    keys.with_decoding(&kid, |key| {
+        jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+    })
+    .ok_or(AppError::Unauthorized)?
+    .map(|data| data.claims)
+    .map_err(|_| AppError::Unauthorized)
+}
+
+/// A new opaque refresh token (256 random bits) and the hash that is stored.
+pub fn new_refresh_token() -> (String, String) {
+    let token = crate::secrets::b64(&crate::secrets::random_bytes(32));
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

@@ -1,0 +1,110 @@
+//! The commands of the `jemput` binary.
+
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use crate::auth::keys;
+use crate::config::{Cli, Command, InitArgs, KeysAction, SeedKind, Settings};
+use crate::db::Db;
+use crate::startup::Application;
+use crate::{bootstrap, telemetry};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    telemetry::init_tracing(cli.settings.log_format);
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let db = open(&settings)?;
+            let applied = blocking(move || bootstrap::prepare(&db)).await?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!(
+                    "Applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Init(args) => init(settings, args).await,
+        Command::Seed { what } => match what {
+            SeedKind::Demo => anyhow::bail!("the demo data set is not available in this build yet"),
+        },
+        Command::Keys { action } => {
+            let db = open(&settings)?;
+            blocking(move || bootstrap::prepare(&db).map(|_| db)).await.and_then(|db| match action {
+                KeysAction::Rotate => {
+                    let stored = db.write_blocking(keys::rotate)?;
+                    println!("Now signing with key {}; older keys stay valid until their tokens expire.", stored.current);
+                    Ok(())
+                }
+                KeysAction::List => {
+                    let stored = db.write_blocking(keys::load_or_create)?;
+                    for k in stored.keys {
+                        let mark = if k.kid == stored.current { " (current)" } else { "" };
+                        println!("{}  created {}{mark}", k.kid, k.created_at);
+                    }
+                    Ok(())
+                }
+            })
+        }
+    }
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.resolved_database_url()?;
+    Db::connect(&url, 2)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    actix_web::web::block(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("task failed: {e}"))?
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let bind = settings.bind;
+    let app = Application::build(settings).await?;
+    let db = app.state().db.clone();
+    let backend = db.backend().name();
+    if let Some((username, password)) = blocking(move || bootstrap::ensure_admin(&db)).await? {
+        println!();
+        println!("  Created the first admin account (shown only this once):");
+        println!("    username: {username}");
+        println!("    password: {password}");
+        println!(
+            "  Log in and change it: PATCH /api/v1/users/{{id}} with {{\"password\": \"...\"}}."
+        );
+        println!();
+    }
+    tracing::info!(%bind, port = app.port(), backend, "jemput is listening");
+    app.run_until_stopped().await.context("server failed")
+}
+
+async fn init(settings: Settings, args: InitArgs) -> anyhow::Result<()> {
+    let password = match std::env::var("JEMPUT_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => secrecy::SecretString::from(p),
+        _ if std::io::stdin().is_terminal() => {
+            eprint!("Password for {}: ", args.admin_username);
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            secrecy::SecretString::from(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+        _ => anyhow::bail!("set JEMPUT_ADMIN_PASSWORD (or run init on a terminal to be asked)"),
+    };
+    let db = open(&settings)?;
+    let username = args.admin_username.clone();
+    blocking(move || {
+        bootstrap::prepare(&db)?;
+        bootstrap::init(&db, &args, password.expose_secret())
+    })
+    .await?;
+    println!("Created the root office and the admin account {username}. Start the server with `jemput serve`.");
+    Ok(())
+}

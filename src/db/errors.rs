@@ -1,0 +1,29 @@
+//! diesel and pool errors mapped to [`AppError`] in one place.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::error::{AppError, Msg};
+
+impl From<DieselError> for AppError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => AppError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict(Msg::new(
+                    "A record with the same unique value already exists.",
+                    "Data dengan nilai unik yang sama sudah ada.",
+                ))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::Unavailable
+            }
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                AppError::Unavailable
+            }
+            other => AppError::internal(anyhow::Error::new(other).context("database error")),
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Database access: one binary over embedded SQLite or PostgreSQL, the backend chosen from
+//! the URL at run time. Blocking diesel work runs on actix's blocking pool, never on the
+//! async workers.
+
+mod errors;
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+
+use crate::error::AppError;
+
+/// A connection to either backend. PostgreSQL is listed first (see `stack-notes.md`), but the
+/// variant is always chosen by [`Backend::from_url`], never by the derive's trial `establish`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs the same diesel code on the inner connection of either backend, for the statements
+/// that do not compile through the `MultiConnection` (upserts, multi-row inserts).
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://` or `postgresql://` selects PostgreSQL; anything else is an SQLite path
+    /// (an optional `sqlite://` or `sqlite:` prefix is dropped).
+    pub fn from_url(url: &str) -> Backend {
+        let lower = url.trim_start().to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the database lives: the `DATABASE_URL`, or an SQLite file under the data directory.
+pub fn resolve_url(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
+    match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => match Backend::from_url(url) {
+            Backend::Postgres => Ok(url.to_string()),
+            Backend::Sqlite => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                ensure_parent_dir(Path::new(path))?;
+                Ok(path.to_string())
+            }
+        },
+        None => {
+            let path: PathBuf = data_dir.join("jemput.db");
+            ensure_parent_dir(&path)?;
+            Ok(path.to_string_lossy().into_owned())
+        }
+    }
+}
+
+fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            anyhow::anyhow!("cannot create the data directory {}: {e}", parent.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// Per-connection SQLite settings. WAL lets readers run beside the writer; `synchronous=FULL`
+/// fsyncs the WAL on every commit, so an acknowledged sync survives a power cut (NORMAL
+/// only survives a process crash); `busy_timeout` covers other processes (the CLI).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; \
+     PRAGMA temp_store = MEMORY;";
+
+/// r2d2 manager that opens the backend the URL names, and nothing else.
+pub struct Manager {
+    backend: Backend,
+    url: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<Manager>;
+
+/// The database handle the app shares: a pool, its backend, and (for SQLite) a process-wide
+/// writer lock, so concurrent writers queue fairly instead of polling SQLite's busy handler.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    backend: Backend,
+    write_lock: Arc<std::sync::Mutex<()>>,
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::from_url(url);
+        let manager = Manager {
+            backend,
+            url: url.to_string(),
+        };
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .test_on_check_out(false)
+            .build(manager)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open the {} database: {}",
+                    backend.name(),
+                    redact_url_in(&e.to_string(), url)
+                )
+            })?;
+        Ok(Db {
+            pool,
+            backend,
+            write_lock: Arc::new(std::sync::Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// A connection for synchronous callers (CLI, bootstrap, benchmarks).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+        self.pool.get().map_err(|e| {
+            tracing::warn!(error = %e, "database pool checkout failed");
+            AppError::Unavailable
+        })
+    }
+
+    /// Runs `f` on a pooled connection off the async workers, without a transaction.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in one write transaction, off the async workers.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// The synchronous form of [`Db::write`].
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+    {
+        let mut conn = self.conn()?;
+        match self.backend {
+            Backend::Postgres => {
+                let c: &mut DbConn = &mut conn;
+                c.transaction(f)
+            }
+            Backend::Sqlite => {
+                // A poisoned lock only means another writer panicked; SQLite rolled it back.
+                let _guard = self
+                    .write_lock
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                sqlite_immediate_transaction(&mut conn, f)
+            }
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE` takes the write lock up front, so two writers never deadlock into
+/// SQLITE_BUSY half-way through. diesel's own `immediate_transaction` is not reachable through
+/// the `MultiConnection`, so the statements are issued here; nothing inside nests a transaction.
+fn sqlite_immediate_transaction<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    match outcome {
+        Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(e.into())
+            }
+        },
+        Ok(Err(e)) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+        Err(panic) => {
+            // Never hand a connection back to the pool inside an open transaction.
+            let _ = conn.batch_execute("ROLLBACK");
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Removes the password of a database URL from a message before it is shown or logged.
+pub fn redact_url_in(message: &str, url: &str) -> String {
+    match url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+    {
+        Some((userinfo, _)) => match userinfo.split_once(':') {
+            Some((_, password)) if !password.is_empty() => message.replace(password, "***"),
+            _ => message.to_string(),
+        },
+        None => message.to_string(),
+    }
+}
+
+/// Runs the database's `SELECT 1`: the readiness probe.
+pub fn ping(conn: &mut DbConn) -> Result<(), AppError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}
+
+/// Current time truncated to microseconds: PostgreSQL keeps no more, so both backends store
+/// and compare the same instant.
+pub fn now() -> chrono::NaiveDateTime {
+    truncate_micros(chrono::Utc::now().naive_utc())
+}
+
+pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let nanos = t.nanosecond();
+    t.with_nanosecond(nanos - nanos % 1000).unwrap_or(t)
+}

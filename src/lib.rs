@@ -1,0 +1,22 @@
+//! jemput: a backend for tracking jemput-bola outreach for IKD (digital ID) activation.
+//!
+//! The crate's public face for the binary, the integration tests and the benchmarks.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod channels;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod docs;
+pub mod domain;
+pub mod error;
+pub mod offices;
+pub mod ops;
+pub mod schema;
+pub mod secrets;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,192 @@
+//! Diesel table definitions, kept by hand: `diesel migration run` would rewrite them with one
+//! backend's types, and the two backends must share one schema (see `tests/schema_parity.rs`).
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offices (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_id -> Nullable<Text>,
+        timezone -> Text,
+        path -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    targets (office_id, year) {
+        office_id -> Text,
+        year -> Integer,
+        eligible_population -> BigInt,
+        target_percent -> Double,
+        baseline_activations -> BigInt,
+        baseline_date -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        username_key -> Text,
+        full_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        office_id -> Text,
+        active -> Bool,
+        auth_epoch -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        window_start -> Timestamp,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        office_id -> Nullable<Text>,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    channels (id) {
+        id -> Text,
+        office_id -> Nullable<Text>,
+        key -> Text,
+        name -> Text,
+        name_id -> Text,
+        builtin -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        office_id -> Text,
+        channel_key -> Text,
+        title -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        local_date -> Date,
+        area_code -> Nullable<Text>,
+        venue -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        cost_idr -> Nullable<BigInt>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        review_comment -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        content_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_staff (event_id, user_id) {
+        event_id -> Text,
+        user_id -> Text,
+        hours -> Double,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activations (id) {
+        id -> Text,
+        event_id -> Text,
+        office_id -> Text,
+        channel_key -> Text,
+        staff_id -> Text,
+        recorded_at -> Timestamp,
+        local_date -> Date,
+        outcome -> Text,
+        failure_reason -> Nullable<Text>,
+        age_band -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        area_code -> Nullable<Text>,
+        nik_hash -> Nullable<Text>,
+        home_district -> Nullable<Text>,
+        repeat_citizen -> Bool,
+        content_hash -> Text,
+        voided_at -> Nullable<Timestamp>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    citizens (office_id, nik_hash) {
+        office_id -> Text,
+        nik_hash -> Text,
+        first_activation_id -> Text,
+    }
+}
+
+diesel::joinable!(users -> offices (office_id));
+diesel::joinable!(targets -> offices (office_id));
+diesel::joinable!(events -> offices (office_id));
+diesel::joinable!(event_staff -> events (event_id));
+diesel::joinable!(event_staff -> users (user_id));
+diesel::joinable!(activations -> events (event_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    offices,
+    targets,
+    users,
+    refresh_tokens,
+    login_throttle,
+    audit_log,
+    channels,
+    events,
+    event_staff,
+    activations,
+    citizens,
+);

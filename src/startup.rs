@@ -1,0 +1,156 @@
+//! Builds the application: state, routes, middleware, the server (port 0 works for tests).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpRequest, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::keys::{self, KeyRing};
+use crate::auth::password::Passwords;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::docs::{ApiDoc, RouteTable};
+use crate::error::{self, AppError};
+use crate::state::AppState;
+use crate::{bootstrap, secrets, telemetry};
+
+/// Every `/api/v1` route, by feature.
+pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    crate::auth::routes::configure(cfg);
+}
+
+/// The generated OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::ops::configure)
+        .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
+        .split_for_parts();
+    api
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database the settings name, migrates it and prepares the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let url = settings.resolved_database_url()?;
+        let db = Db::connect(&url, settings.pool_size)?;
+        let prep = db.clone();
+        let applied = web::block(move || bootstrap::prepare(&prep))
+            .await
+            .map_err(|e| anyhow::anyhow!("bootstrap task failed: {e}"))??;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, backend = db.backend().name(), "applied migrations");
+        }
+        Self::build_with_db(settings, db).await
+    }
+
+    /// Prepares the server on an already migrated database.
+    pub async fn build_with_db(settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let state = app_state(settings.clone(), db).await?;
+        let api = openapi();
+        let routes = web::Data::new(RouteTable::from_openapi(&api));
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let limit = settings.body_limit as usize;
+        let data = web::Data::new(state.clone());
+        let workers = settings.workers.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        });
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .configure(crate::ops::configure)
+                .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
+                .split_for_parts();
+            app.app_data(data.clone())
+                .app_data(routes.clone())
+                .app_data(error::json_config(limit))
+                .app_data(error::query_config())
+                .app_data(error::path_config())
+                .app_data(web::PayloadConfig::new(limit))
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
+                .default_service(web::to(fallback))
+                .wrap(Compress::default())
+                .wrap(from_fn(telemetry::observe))
+        })
+        .workers(workers)
+        .shutdown_timeout(settings.shutdown_timeout)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn server(self) -> Server {
+        self.server
+    }
+}
+
+/// Loads the per-installation secrets into the shared state.
+pub async fn app_state(settings: Settings, db: Db) -> anyhow::Result<AppState> {
+    let loader = db.clone();
+    let (stored_keys, nik_key) = web::block(move || -> Result<_, AppError> {
+        let mut conn = loader.conn()?;
+        Ok((
+            keys::load_or_create(&mut conn)?,
+            secrets::nik_key(&mut conn)?,
+        ))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("secret loading failed: {e}"))??;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    Ok(AppState {
+        db,
+        settings: Arc::new(settings),
+        keys: Arc::new(KeyRing::new(&stored_keys)?),
+        passwords: Passwords::new(cores)?,
+        nik_key: Arc::new(secrecy::SecretSlice::from(nik_key)),
+        metrics: telemetry::metrics_handle(),
+    })
+}
+
+/// Unknown routes: 405 with `Allow` when the path exists for other methods, else 404.
+async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, AppError> {
+    match routes.allowed(req.path()) {
+        Some(allowed) => Err(AppError::MethodNotAllowed(allowed)),
+        None => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,3 @@
+//! Staff accounts: admins, supervisors and field staff, each in one office.
+
+pub mod repo;
