@@ -39,7 +39,7 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> Result<String
         settings::created_at.eq(crate::db::now()),
     );
     crate::with_conn!(conn, |c| diesel::insert_into(settings::table)
-        .values(row.clone())
+        .values(row)
         .on_conflict_do_nothing()
         .execute(c))?;
     get(conn, key)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("setting {key} vanished")))

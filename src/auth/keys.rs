@@ -139,7 +139,7 @@ impl KeyRing {
         if !needs {
             return Ok(());
         }
-        let stored = db.read(|c| load_or_create(c)).await?;
+        let stored = db.read(load_or_create).await?;
         let ring = Ring::from_stored(&stored)?;
         if let Ok(mut guard) = self.ring.write() {
             *guard = ring;

@@ -74,7 +74,7 @@ pub fn record_failure(
         lt::locked_until.eq(None::<NaiveDateTime>),
     );
     crate::with_conn!(conn, |c| diesel::insert_into(lt::table)
-        .values(row.clone())
+        .values(row)
         .on_conflict(lt::throttle_key)
         .do_update()
         .set(lt::failures.eq(lt::failures + 1))

@@ -1,0 +1,279 @@
+//! `spawn_app()`: the real server on port 0 over a fresh database, and request helpers.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use jemput::config::{InitArgs, Settings};
+use jemput::db::{Backend, Db};
+use jemput::startup::Application;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const ROOT_USER: &str = "root";
+pub const ROOT_PASSWORD: &str = "root-password-for-tests";
+
+/// A running app and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database_url: String,
+    pub root_token: String,
+    pub root_office_id: String,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+/// The answer of a request: status, headers and body (JSON when it parses).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Answer {
+    /// The problem `code` of an error answer.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// The `field`s named in a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {}",
+            self.content_type()
+        );
+        assert_eq!(self.code(), code, "problem code; body: {}", self.text);
+        assert_eq!(self.json["status"], json!(status));
+        assert!(
+            self.json["request_id"].is_string(),
+            "request_id missing: {}",
+            self.text
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        &self.json
+    }
+}
+
+pub fn backend_under_test() -> Backend {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Backend::from_url(&url),
+        _ => Backend::Sqlite,
+    }
+}
+
+fn init_test_tracing() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            jemput::telemetry::init_tracing(jemput::config::LogFormat::Text);
+        }
+    });
+}
+
+/// A fresh, empty database: an SQLite file in a temp dir, or a new PostgreSQL database
+/// created next to the one `TEST_DATABASE_URL` names.
+pub fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if Backend::from_url(&admin_url) == Backend::Postgres => {
+            let name = format!("jemput_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin =
+                diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("jemput.db");
+            (path.to_string_lossy().into_owned(), Some(dir))
+        }
+    }
+}
+
+/// Starts the app on port 0 over a fresh, migrated database with a root office and admin.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    init_test_tracing();
+    let (database_url, tempdir) = fresh_database();
+    let mut settings = Settings::for_database(&database_url);
+    tweak(&mut settings);
+    let db = Db::connect(&database_url, settings.pool_size).expect("open database");
+    let prep = db.clone();
+    let init_db = db.clone();
+    tokio::task::spawn_blocking(move || {
+        jemput::bootstrap::prepare(&prep).expect("migrate");
+        let args = InitArgs {
+            admin_username: ROOT_USER.into(),
+            office_code: "ID".into(),
+            office_name: "Nasional".into(),
+            office_level: "national".into(),
+            timezone: "Asia/Jakarta".into(),
+            admin_full_name: "Root Admin".into(),
+        };
+        jemput::bootstrap::init(&init_db, &args, ROOT_PASSWORD).expect("init");
+    })
+    .await
+    .expect("bootstrap task");
+    let app = Application::build_with_db(settings, db.clone())
+        .await
+        .expect("build app");
+    let port = app.port();
+    tokio::spawn(app.server());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut test_app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        db,
+        database_url,
+        root_token: String::new(),
+        root_office_id: String::new(),
+        _tempdir: tempdir,
+    };
+    let login = test_app.login(ROOT_USER, ROOT_PASSWORD).await;
+    let body = login.assert_status(200);
+    test_app.root_token = body["access_token"].as_str().expect("token").to_string();
+    test_app.root_office_id = body["user"]["office_id"]
+        .as_str()
+        .expect("office")
+        .to_string();
+    test_app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') && !path.starts_with("/api/") && !is_root_path(path) {
+            format!("{}/api/v1{path}", self.address)
+        } else {
+            format!("{}{path}", self.address)
+        }
+    }
+
+    /// Sends a request; `path` without `/api/v1` is taken as an API path.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        into_answer(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        into_answer(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(token), Some(&body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::PUT, path, Some(token), Some(&body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::PATCH, path, Some(token), Some(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str, body: Option<Value>) -> Answer {
+        self.request(Method::DELETE, path, Some(token), body.as_ref())
+            .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Answer {
+        self.request(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(&json!({ "username": username, "password": password })),
+        )
+        .await
+    }
+
+    /// Logs in and returns the access token, failing the test otherwise.
+    pub async fn token_for(&self, username: &str, password: &str) -> String {
+        let a = self.login(username, password).await;
+        a.assert_status(200)["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+}
+
+fn is_root_path(path: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics", "/docs", "/api-docs"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+async fn into_answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
