@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod offices;
 pub mod ops;
+pub mod pagination;
 pub mod schema;
 pub mod secrets;
 pub mod startup;
