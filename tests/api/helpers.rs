@@ -277,3 +277,98 @@ async fn into_answer(resp: reqwest::Response) -> Answer {
         json,
     }
 }
+
+/// A user made for a test, logged in.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    pub office_id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// Arranges an office under `parent_id` straight in the database (the offices API has
+    /// its own tests); returns its id.
+    pub async fn create_office(
+        &self,
+        parent_id: &str,
+        code: &str,
+        level: &str,
+        timezone: &str,
+    ) -> String {
+        let db = self.db.clone();
+        let (parent_id, code, level, timezone) = (
+            parent_id.to_string(),
+            code.to_string(),
+            level.to_string(),
+            timezone.to_string(),
+        );
+        tokio::task::spawn_blocking(move || {
+            db.write_blocking(move |c| {
+                let parent =
+                    jemput::offices::repo::find(c, &parent_id)?.expect("parent office exists");
+                let id = uuid::Uuid::new_v4().to_string();
+                let now = jemput::db::now();
+                let office = jemput::offices::repo::Office {
+                    path: jemput::offices::repo::child_path(Some(&parent.path), &id),
+                    id: id.clone(),
+                    name: format!("Office {code}"),
+                    code,
+                    level,
+                    parent_id: Some(parent.id),
+                    timezone,
+                    created_at: now,
+                    updated_at: now,
+                };
+                jemput::offices::repo::insert(c, &office)?;
+                Ok(id)
+            })
+            .expect("create office")
+        })
+        .await
+        .expect("task")
+    }
+
+    /// Arranges a user in `office_id` with `role` straight in the database, then logs in
+    /// over HTTP.
+    pub async fn create_user(&self, office_id: &str, role: &str) -> TestUser {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let password = "a-test-password-123".to_string();
+        let db = self.db.clone();
+        let (u, o, r) = (username.clone(), office_id.to_string(), role.to_string());
+        let hash = jemput::auth::password::hash_blocking(&password).expect("hash");
+        let id = tokio::task::spawn_blocking(move || {
+            db.write_blocking(move |c| {
+                let now = jemput::db::now();
+                let user = jemput::users::repo::User {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    username_key: u.to_ascii_lowercase(),
+                    username: u,
+                    full_name: "Test User".into(),
+                    password_hash: hash,
+                    role: r,
+                    office_id: o,
+                    active: true,
+                    auth_epoch: 0,
+                    created_at: now,
+                    updated_at: now,
+                };
+                jemput::users::repo::insert(c, &user)?;
+                Ok(user.id)
+            })
+            .expect("create user")
+        })
+        .await
+        .expect("task");
+        let token = self.token_for(&username, &password).await;
+        TestUser {
+            id,
+            username,
+            password,
+            office_id: office_id.to_string(),
+            token,
+        }
+    }
+}
