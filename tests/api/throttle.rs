@@ -183,3 +183,56 @@ async fn failed_and_successful_logins_are_audited() {
     assert!(!ok.is_empty());
     assert_eq!(ok[0]["actor_username"], ROOT_USER);
 }
+
+#[tokio::test]
+async fn a_failure_after_a_lock_ran_out_inside_the_window_locks_again() {
+    let app = spawn_app().await;
+    let mut n = 0;
+    'outer: for name in 0.. {
+        for _ in 0..PER_USERNAME - 1 {
+            app.login(&format!("guess{name}"), "wrong")
+                .await
+                .assert_status(401);
+            n += 1;
+            if n == PER_ADDRESS {
+                break 'outer;
+            }
+        }
+    }
+    app.login(ROOT_USER, ROOT_PASSWORD).await.assert_status(429);
+    // The five-minute address lock runs out; the fifteen-minute window has not.
+    app.with_db(|c| {
+        let past = jemput::db::now() - chrono::Duration::seconds(1);
+        diesel::update(lt::table.filter(lt::throttle_key.like("addr:%")))
+            .set(lt::locked_until.eq(Some(past)))
+            .execute(c)
+            .expect("move time");
+    })
+    .await;
+    app.login("one-more-guess", "wrong")
+        .await
+        .assert_status(401);
+    assert_throttled(&app.login(ROOT_USER, ROOT_PASSWORD).await, 5 * 60 + 1);
+}
+
+#[tokio::test]
+async fn pruning_forgets_only_finished_windows() {
+    let app = spawn_app().await;
+    app.login("old-guess", "wrong").await.assert_status(401);
+    for _ in 0..PER_USERNAME {
+        app.login("locked-name", "wrong").await.assert_status(401);
+    }
+    let pruned = app
+        .with_db(|c| {
+            let past = jemput::db::now() - chrono::Duration::minutes(20);
+            // Every window is old; the locked name's lock still runs.
+            diesel::update(lt::table)
+                .set(lt::window_start.eq(past))
+                .execute(c)
+                .expect("move time");
+            jemput::auth::throttle::prune(c, jemput::db::now()).expect("prune")
+        })
+        .await;
+    assert_eq!(pruned, 2, "the old guess and the address");
+    assert_throttled(&app.login("locked-name", "x").await, 15 * 60 + 1);
+}
