@@ -4,9 +4,10 @@
 # Builds the release binary, starts it on a throw-away SQLite database with a known admin
 # (`jemput init`), then runs wrk:
 #   1. GET /api/v1/me alone (the baseline latency),
-#   2. POST /api/v1/auth/login at LOGIN_CONNS connections and, at the same time,
-#      GET /api/v1/me at ME_CONNS connections (the latency under a login flood).
-# Prints successful logins per second and /me's p50/p99 in both phases.
+#   2. POST /api/v1/auth/login alone at LOGIN_CONNS connections (the login ceiling),
+#   3. both at once: the login flood and GET /api/v1/me at ME_CONNS connections (the
+#      latency other endpoints keep under a login flood).
+# Prints successful logins per second and /me's p50/p99 in each phase.
 #
 #   benches/login.sh
 #   DURATION=20s LOGIN_CONNS=32 benches/login.sh
@@ -85,6 +86,9 @@ me() { wrk -t1 -c"$ME_CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $
 echo "== GET /api/v1/me alone ($ME_CONNS connections, $DURATION)"
 idle="$(me | tee "$dir/idle.txt" | grep '^ME ')"
 
+echo "== POST /api/v1/auth/login alone ($LOGIN_CONNS connections, $DURATION)"
+alone="$(wrk -t1 -c"$LOGIN_CONNS" -d"$DURATION" -s "$dir/login.lua" "$base/api/v1/auth/login" | grep '^LOGIN ')"
+
 echo "== POST /api/v1/auth/login ($LOGIN_CONNS connections) with GET /api/v1/me ($ME_CONNS connections), $DURATION"
 wrk -t1 -c"$LOGIN_CONNS" -d"$DURATION" -s "$dir/login.lua" "$base/api/v1/auth/login" >"$dir/login.txt" &
 flood=$!
@@ -98,7 +102,8 @@ statuses="$(curl -fsS "$base/metrics" | grep '^http_requests_total{method="POST"
 
 echo
 echo "server: $(nproc) cores, release build, SQLite (WAL, synchronous=FULL), argon2id m=19456 KiB t=2 p=1"
-echo "logins:        $logins"
+echo "logins alone:   $alone"
+echo "logins + /me:  $logins"
 echo "/me alone:     $idle"
 echo "/me + logins:  $loaded"
 echo "login answers by status: $statuses"

@@ -198,3 +198,21 @@ fn claims_of(token: &str) -> serde_json::Value {
         .unwrap_or_default();
     serde_json::from_slice(&bytes).unwrap_or_default()
 }
+
+#[tokio::test]
+async fn logging_out_with_someone_elses_refresh_token_revokes_nothing() {
+    let app = spawn_app().await;
+    let tree = app.office_tree().await;
+    let staff = app.create_user(&tree.regency, "field_staff").await;
+    let (_, victim_refresh) = app.login_tokens(&staff.username, &staff.password).await;
+    let other = app.create_user(&tree.regency, "field_staff").await;
+    let out = app
+        .post(
+            "/auth/logout",
+            &other.token,
+            json!({"refresh_token": victim_refresh}),
+        )
+        .await;
+    assert_eq!(out.status, 204);
+    app.refresh(&victim_refresh).await.assert_status(200);
+}
