@@ -16,6 +16,10 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "offices", description = "The office tree (national > province > regency) that scopes everything"),
+        (name = "targets", description = "Yearly activation targets per office"),
+        (name = "users", description = "Staff accounts: admins, supervisors, field staff"),
+        (name = "audit", description = "Who changed what, when: logins, users, offices, targets"),
     )
 )]
 pub struct ApiDoc;

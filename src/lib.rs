@@ -19,5 +19,6 @@ pub mod schema;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod targets;
 pub mod telemetry;
 pub mod users;

@@ -3,6 +3,13 @@
 
 mod helpers;
 
+mod access;
+mod audit;
 mod auth;
+mod offices;
 mod platform;
 mod schema_parity;
+mod sessions;
+mod targets;
+mod throttle;
+mod users;
