@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "areas", description = "Indonesia's administrative areas under their Kemendagri codes (reference data: idn-area-data 4.0.1, Kepmendagri 2025, ODbL 1.0)"),
     )
 )]
 pub struct ApiDoc;

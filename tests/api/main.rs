@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod areas;
 mod auth;
 mod platform;
 mod schema_parity;
