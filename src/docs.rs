@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "targets", description = "Yearly activation targets per office"),
         (name = "users", description = "Staff accounts: admins, supervisors, field staff"),
         (name = "audit", description = "Who changed what, when: logins, users, offices, targets"),
+        (name = "areas", description = "Indonesia's administrative areas under their Kemendagri codes (reference data: idn-area-data 4.0.1, Kepmendagri 2025, ODbL 1.0)"),
     )
 )]
 pub struct ApiDoc;

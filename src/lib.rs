@@ -2,6 +2,7 @@
 //!
 //! The crate's public face for the binary, the integration tests and the benchmarks.
 
+pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

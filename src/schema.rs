@@ -169,6 +169,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    areas (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        level -> Text,
+        name -> Text,
+    }
+}
+
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(targets -> offices (office_id));
 diesel::joinable!(events -> offices (office_id));
@@ -189,4 +198,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_staff,
     activations,
     citizens,
+    areas,
 );

@@ -26,6 +26,7 @@ pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) 
     crate::targets::routes::configure(cfg);
     crate::users::routes::configure(cfg);
     crate::audit::routes::configure(cfg);
+    crate::areas::routes::configure(cfg);
 }
 
 /// The generated OpenAPI document.

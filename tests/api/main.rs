@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod audit;
+mod areas;
 mod auth;
 mod offices;
 mod platform;
