@@ -443,17 +443,6 @@ impl TestApp {
 
     /// Runs a blocking database closure on this app's database (to check what the user
     /// cannot see, or to move time for the throttle).
-impl TestApp {
-    /// Loads the whole embedded data set of regions (about a second) and returns the report.
-    pub async fn load_areas(&self) -> jemput::areas::seed::LoadReport {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || jemput::areas::seed::load(&db).expect("load areas"))
-            .await
-            .expect("task")
-    }
-
-    /// Runs `f` on a pooled connection off the async runtime (for checks the API cannot
-    /// show).
     pub async fn with_db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut jemput::db::DbConn) -> T + Send + 'static,
@@ -461,7 +450,6 @@ impl TestApp {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.conn().expect("conn");
-            let mut conn = db.conn().expect("connection");
             f(&mut conn)
         })
         .await
@@ -480,5 +468,15 @@ impl TestApp {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// Loads the whole embedded data set of regions (about a second) and returns the report.
+    pub async fn load_areas(&self) -> jemput::areas::seed::LoadReport {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || jemput::areas::seed::load(&db).expect("load areas"))
+            .await
+            .expect("task")
     }
 }

@@ -4,8 +4,8 @@
 mod helpers;
 
 mod access;
-mod audit;
 mod areas;
+mod audit;
 mod auth;
 mod offices;
 mod platform;
