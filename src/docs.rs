@@ -16,6 +16,10 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "channels", description = "Outreach channels: built-in and an office's own"),
+        (name = "events", description = "Outreach events, their review and staff hours"),
+        (name = "sync", description = "The phone's offline sync: upload activations, pull changes (api-docs/SYNC.md)"),
+        (name = "activations", description = "Activation attempts of an event, voiding"),
     )
 )]
 pub struct ApiDoc;

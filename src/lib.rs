@@ -2,6 +2,7 @@
 //!
 //! The crate's public face for the binary, the integration tests and the benchmarks.
 
+pub mod activations;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
@@ -12,6 +13,7 @@ pub mod db;
 pub mod docs;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod offices;
 pub mod ops;
 pub mod pagination;
@@ -19,5 +21,6 @@ pub mod schema;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod users;

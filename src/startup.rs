@@ -22,6 +22,10 @@ use crate::{bootstrap, secrets, telemetry};
 /// Every `/api/v1` route, by feature.
 pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::auth::routes::configure(cfg);
+    crate::channels::routes::configure(cfg);
+    crate::events::routes::configure(cfg);
+    crate::activations::routes::configure(cfg);
+    crate::sync::routes::configure(cfg);
 }
 
 /// The generated OpenAPI document.

@@ -1,10 +1,12 @@
 //! Pure value types: each parses from raw input and cannot be built invalid. No actix, no
 //! diesel here.
 
+mod activity;
 mod enums;
 mod office;
 mod text;
 
+pub use activity::*;
 pub use enums::*;
 pub use office::*;
 pub use text::*;
