@@ -127,7 +127,7 @@ pub fn staff_offices(
 
 /// A citizen's first counted activation in an office.
 #[derive(Clone, Debug, Queryable, Insertable)]
-#[diesel(table_name = citizens)]
+#[diesel(table_name = citizens, treat_none_as_default_value = false)]
 pub struct Citizen {
     pub office_id: String,
     pub nik_hash: String,

@@ -364,6 +364,7 @@ fn store(
             }
         }
     }
+    claims.sort_unstable_by(|a, b| (&a.office_id, &a.nik_hash).cmp(&(&b.office_id, &b.nik_hash)));
     let mut ours: HashSet<(String, String)> = HashSet::new();
     if !claims.is_empty() {
         ours = repo::claim_citizens(c, &claims)?.into_iter().collect();
@@ -377,7 +378,10 @@ fn store(
         }
     }
 
-    let to_insert: Vec<Activation> = rows.iter().map(|(_, r)| r.clone()).collect();
+    // Rows go in id order (and claims in key order): two transactions inserting
+    // overlapping batches then wait on each other in one direction only, never deadlock.
+    let mut to_insert: Vec<Activation> = rows.iter().map(|(_, r)| r.clone()).collect();
+    to_insert.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let inserted: HashSet<String> = repo::insert_new(c, &to_insert)?.into_iter().collect();
     if inserted.len() != to_insert.len() {
         // PostgreSQL only: another transaction stored some ids since our read. Classify
