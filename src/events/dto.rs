@@ -471,23 +471,17 @@ impl UpdateEventRequest {
             Some(None) => required(&mut v, "title"),
             None => {}
         }
-        match self.starts_at {
-            Some(s) => {
-                if let Some(t) = v.check(instant("starts_at", s.as_deref())) {
-                    draft.starts_at = t;
-                    changed.push("starts_at");
-                }
+        if let Some(s) = self.starts_at {
+            if let Some(t) = v.check(instant("starts_at", s.as_deref())) {
+                draft.starts_at = t;
+                changed.push("starts_at");
             }
-            None => {}
         }
-        match self.ends_at {
-            Some(s) => {
-                if let Some(t) = v.check(instant("ends_at", s.as_deref())) {
-                    draft.ends_at = t;
-                    changed.push("ends_at");
-                }
+        if let Some(s) = self.ends_at {
+            if let Some(t) = v.check(instant("ends_at", s.as_deref())) {
+                draft.ends_at = t;
+                changed.push("ends_at");
             }
-            None => {}
         }
         if let Some(a) = self.area_code {
             if let Some(a) = v.check(area(a.as_deref())) {

@@ -179,7 +179,7 @@ async fn items_for_missing_or_out_of_scope_events_are_rejected_not_found() {
     });
     let a = w
         .app
-        .sync_items(&w.jabar_sup.token, &[sup_item.clone()])
+        .sync_items(&w.jabar_sup.token, std::slice::from_ref(&sup_item))
         .await;
     assert_eq!(result(&a, 0)["error"]["code"], "not_found");
     let a = w.app.sync_items(&w.kalsel_sup.token, &[sup_item]).await;
@@ -196,7 +196,7 @@ async fn approved_events_take_no_new_items_but_confirm_stored_ones() {
     let event = w.event(&w.staff.token).await;
     let stored = activated(&event);
     w.app
-        .sync_items(&w.staff.token, &[stored.clone()])
+        .sync_items(&w.staff.token, std::slice::from_ref(&stored))
         .await
         .assert_status(200);
     w.app
@@ -442,7 +442,10 @@ async fn a_nik_is_kept_only_as_a_keyed_hash_and_never_answered() {
     let nik = test_nik(4711);
     let mut item = activated(&event);
     item["nik"] = json!(nik);
-    let a = w.app.sync_items(&w.staff.token, &[item.clone()]).await;
+    let a = w
+        .app
+        .sync_items(&w.staff.token, std::slice::from_ref(&item))
+        .await;
     assert_eq!(statuses(&a), vec!["created"]);
     assert!(!a.text.contains(&nik));
     let list = w
@@ -495,7 +498,7 @@ async fn a_citizen_activated_twice_in_an_office_is_a_repeat() {
     // At another event of the same office, later.
     let later = with_nik(activated(&second_event), 1);
     w.app
-        .sync_items(&w.staff2.token, &[later.clone()])
+        .sync_items(&w.staff2.token, std::slice::from_ref(&later))
         .await
         .assert_status(200);
     // In another office the same citizen counts again.
@@ -571,11 +574,11 @@ async fn voiding_keeps_the_row_and_follows_role_scope_and_state() {
     let mut others = activated(&event);
     others["staff_id"] = json!(w.staff2.id);
     w.app
-        .sync_items(&w.staff.token, &[own.clone()])
+        .sync_items(&w.staff.token, std::slice::from_ref(&own))
         .await
         .assert_status(200);
     w.app
-        .sync_items(&w.tala_sup.token, &[others.clone()])
+        .sync_items(&w.tala_sup.token, std::slice::from_ref(&others))
         .await
         .assert_status(200);
     let path = |item: &Value| format!("/activations/{}", item["id"].as_str().unwrap_or(""));
@@ -635,7 +638,10 @@ async fn voiding_keeps_the_row_and_follows_role_scope_and_state() {
         .await;
     assert_eq!(again.assert_status(200)["void_reason"], "Salah input");
     // A re-sent voided item is still a duplicate, and stays voided.
-    let a = w.app.sync_items(&w.staff.token, &[own.clone()]).await;
+    let a = w
+        .app
+        .sync_items(&w.staff.token, std::slice::from_ref(&own))
+        .await;
     assert_eq!(statuses(&a), vec!["duplicate"]);
     assert_eq!(
         w.app
@@ -719,7 +725,7 @@ async fn voiding_a_citizens_first_activation_makes_the_next_one_count() {
     let mut third = activated(&event);
     third["nik"] = json!(test_nik(7));
     w.app
-        .sync_items(&w.staff.token, &[third.clone()])
+        .sync_items(&w.staff.token, std::slice::from_ref(&third))
         .await
         .assert_status(200);
     assert_eq!(

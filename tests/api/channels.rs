@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use crate::fixtures::*;
-use crate::helpers::*;
 
 fn keys(body: &serde_json::Value) -> Vec<String> {
     body["items"]

@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use crate::fixtures::*;
-use crate::helpers::*;
 
 #[tokio::test]
 async fn create_answers_the_event_with_its_local_date() {
@@ -343,6 +342,13 @@ async fn the_event_list_filters_pages_and_stays_in_scope() {
     );
     w.app
         .get(&office_q, &w.jabar_sup.token)
+        .await
+        .assert_problem(404, "not_found");
+    w.app
+        .get(
+            &format!("/events?office_id={}", w.jabar),
+            &w.kalsel_sup.token,
+        )
         .await
         .assert_problem(404, "not_found");
     let bad = w

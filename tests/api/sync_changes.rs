@@ -3,7 +3,6 @@
 use serde_json::{json, Value};
 
 use crate::fixtures::*;
-use crate::helpers::*;
 
 /// Pulls until `has_more` is false; returns (channels, events, staff, last cursor).
 async fn pull(
