@@ -21,6 +21,10 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Staff accounts: admins, supervisors, field staff"),
         (name = "audit", description = "Who changed what, when: logins, users, offices, targets"),
         (name = "areas", description = "Indonesia's administrative areas under their Kemendagri codes (reference data: idn-area-data 4.0.1, Kepmendagri 2025, ODbL 1.0)"),
+        (name = "channels", description = "Outreach channels: built-in and an office's own"),
+        (name = "events", description = "Outreach events, their review and staff hours"),
+        (name = "sync", description = "The phone's offline sync: upload activations, pull changes (api-docs/SYNC.md)"),
+        (name = "activations", description = "Activation attempts of an event, voiding"),
     )
 )]
 pub struct ApiDoc;

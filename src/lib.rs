@@ -2,6 +2,7 @@
 //!
 //! The crate's public face for the binary, the integration tests and the benchmarks.
 
+pub mod activations;
 pub mod areas;
 pub mod audit;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod db;
 pub mod docs;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod offices;
 pub mod ops;
 pub mod pagination;
@@ -20,6 +22,7 @@ pub mod schema;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod targets;
 pub mod telemetry;
 pub mod users;

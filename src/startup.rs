@@ -27,6 +27,10 @@ pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) 
     crate::users::routes::configure(cfg);
     crate::audit::routes::configure(cfg);
     crate::areas::routes::configure(cfg);
+    crate::channels::routes::configure(cfg);
+    crate::events::routes::configure(cfg);
+    crate::activations::routes::configure(cfg);
+    crate::sync::routes::configure(cfg);
 }
 
 /// The generated OpenAPI document.

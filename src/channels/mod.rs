@@ -1,4 +1,10 @@
-//! Outreach channels: the built-in ones every office shares, and an office's own.
+//! Outreach channels: the built-in ones every office shares, and an office's own (visible to
+//! it and every office below it).
+
+pub mod dto;
+pub mod repo;
+pub mod routes;
+pub mod service;
 
 /// The built-in channels: key, English name, Indonesian name.
 pub const BUILTIN: &[(&str, &str, &str)] = &[

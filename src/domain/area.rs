@@ -57,6 +57,29 @@ impl AreaCode {
         }
     }
 
+    /// Is this area the region `office_code` or inside it? Every area is inside the nation
+    /// (`ID`). Compared by whole groups, so `63.10.01` is not inside `63.1`.
+    pub fn is_within(&self, office_code: &str) -> bool {
+        office_code == "ID"
+            || self.0 == office_code
+            || self
+                .0
+                .strip_prefix(office_code)
+                .is_some_and(|rest| rest.starts_with('.'))
+    }
+
+    /// The 422 of an area outside the office's region.
+    pub fn outside_error(field: &str) -> FieldError {
+        FieldError::new(
+            field,
+            "area_outside_office",
+            Msg::new(
+                "The area must be a district or village within the office's region.",
+                "Wilayah harus kecamatan atau desa di dalam wilayah kantor.",
+            ),
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -112,6 +135,18 @@ mod tests {
         assert!(p.parent().is_none());
         assert!(p.contains(&v));
         assert!(!p.contains(&AreaCode::parse("c", "64.01").unwrap()));
+    }
+
+    #[test]
+    fn areas_lie_within_their_regions() {
+        let a = AreaCode::parse("area_code", "63.01.01.2001").expect("valid");
+        assert!(a.is_within("63.01"));
+        assert!(a.is_within("63"));
+        assert!(a.is_within("ID"));
+        assert!(!a.is_within("63.02"));
+        assert!(!AreaCode::parse("a", "63.10.01")
+            .expect("valid")
+            .is_within("63.1"));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Pure value types: each parses from raw input and cannot be built invalid. No actix, no
 //! diesel here.
 
+mod activity;
 mod area;
 mod enums;
 mod office;
 mod text;
 
+pub use activity::*;
 pub use area::*;
 pub use enums::*;
 pub use office::*;

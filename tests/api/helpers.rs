@@ -480,3 +480,38 @@ impl TestApp {
             .expect("task")
     }
 }
+
+/// A valid NIK (province 63, district 63.01.01, born 12 March 1990) with serial `n`.
+pub fn test_nik(n: u32) -> String {
+    format!("630101120390{:04}", n % 10_000)
+}
+
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl TestApp {
+    /// Runs `SELECT COUNT(*) AS n ...` (give the whole statement) on the app's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = self.db.clone();
+        let sql = sql.to_string();
+        tokio::task::spawn_blocking(move || {
+            use diesel::RunQueryDsl;
+            let mut conn = db.conn().expect("connection");
+            let row: CountRow = diesel::sql_query(sql)
+                .get_result(&mut *conn)
+                .expect("count query");
+            row.n
+        })
+        .await
+        .expect("task")
+    }
+
+    /// `POST /sync/activations` with these items.
+    pub async fn sync_items(&self, token: &str, items: &[Value]) -> Answer {
+        self.post("/sync/activations", token, json!({ "items": items }))
+            .await
+    }
+}

@@ -1,16 +1,21 @@
 //! The integration suite: the real app on a real database, over HTTP. Every test runs on
 //! SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod fixtures;
 mod helpers;
 
 mod access;
+mod activations;
 mod areas;
 mod audit;
 mod auth;
+mod channels;
+mod events;
 mod offices;
 mod platform;
 mod schema_parity;
 mod sessions;
+mod sync_changes;
 mod targets;
 mod throttle;
 mod users;

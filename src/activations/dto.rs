@@ -1,0 +1,155 @@
+//! Bodies of the sync and activation routes. Items may carry a NIK: nothing here derives
+//! `Debug`, and no answer carries the NIK or its hash.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::repo::Activation;
+use crate::domain::{AgeBand, FailureReason, Outcome, Sex};
+use crate::error::{AppError, Problem};
+
+/// Most items one sync request may carry.
+pub const MAX_BATCH: usize = 500;
+
+/// A batch of activation attempts recorded on a phone.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncActivationsRequest {
+    /// Up to 500 items. Each is checked on its own: one bad item never fails the batch.
+    #[schema(value_type = Vec<SyncActivationItem>)]
+    pub items: Vec<serde_json::Value>,
+}
+
+/// One activation attempt as the phone recorded it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncActivationItem {
+    /// Client-generated UUID (v7 recommended), chosen once when the attempt is recorded and
+    /// kept for every retry.
+    pub id: Option<String>,
+    pub event_id: Option<String>,
+    /// Defaults to the caller; field staff record for themselves only.
+    pub staff_id: Option<String>,
+    /// When the attempt happened: RFC 3339 with an offset.
+    #[schema(example = "2024-03-18T10:15:00+08:00")]
+    pub recorded_at: Option<String>,
+    #[schema(value_type = Outcome)]
+    pub outcome: Option<String>,
+    /// Required when `outcome` is `failed`, absent otherwise.
+    #[schema(value_type = Option<FailureReason>)]
+    pub failure_reason: Option<String>,
+    #[schema(value_type = Option<AgeBand>)]
+    pub age_band: Option<String>,
+    #[schema(value_type = Option<Sex>)]
+    pub sex: Option<String>,
+    /// Kemendagri code of the place, inside the event office's region.
+    pub area_code: Option<String>,
+    /// The citizen's 16-digit NIK. Only a keyed hash is kept, to spot a citizen counted
+    /// twice; it is never stored, logged or answered in clear.
+    pub nik: Option<String>,
+}
+
+/// What became of one item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// Stored now, durably.
+    Created,
+    /// That id is stored already with the same content; nothing changed.
+    Duplicate,
+    /// That id is stored with different content; nothing changed.
+    Conflict,
+    /// Invalid or out of scope; `error` says why. Nothing was stored.
+    Rejected,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SyncResult {
+    /// The item's id when it was a UUID.
+    pub id: Option<String>,
+    pub status: SyncStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+}
+
+/// One result per item, in the order of the items.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SyncActivationsResponse {
+    pub results: Vec<SyncResult>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidActivationRequest {
+    /// Why the record no longer counts; required.
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListActivationsQuery {
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A stored activation attempt. The NIK and its hash are never answered.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActivationResponse {
+    pub id: String,
+    pub event_id: String,
+    pub office_id: String,
+    pub channel_key: String,
+    pub staff_id: String,
+    pub recorded_at: DateTime<Utc>,
+    /// Date of `recorded_at` in the event office's time zone.
+    pub local_date: NaiveDate,
+    pub outcome: Outcome,
+    pub failure_reason: Option<FailureReason>,
+    pub age_band: Option<AgeBand>,
+    pub sex: Option<Sex>,
+    pub area_code: Option<String>,
+    /// Whether a NIK came with the record.
+    pub has_nik: bool,
+    /// The same citizen was already activated in this office: not counted again.
+    pub repeat_citizen: bool,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<Activation> for ActivationResponse {
+    type Error = AppError;
+
+    fn try_from(a: Activation) -> Result<ActivationResponse, AppError> {
+        Ok(ActivationResponse {
+            outcome: Outcome::from_db(&a.outcome)?,
+            failure_reason: a
+                .failure_reason
+                .as_deref()
+                .map(FailureReason::from_db)
+                .transpose()?,
+            age_band: a.age_band.as_deref().map(AgeBand::from_db).transpose()?,
+            sex: a.sex.as_deref().map(Sex::from_db).transpose()?,
+            has_nik: a.nik_hash.is_some(),
+            id: a.id,
+            event_id: a.event_id,
+            office_id: a.office_id,
+            channel_key: a.channel_key,
+            staff_id: a.staff_id,
+            recorded_at: a.recorded_at.and_utc(),
+            local_date: a.local_date,
+            area_code: a.area_code,
+            repeat_citizen: a.repeat_citizen,
+            voided_at: a.voided_at.map(|t| t.and_utc()),
+            voided_by: a.voided_by,
+            void_reason: a.void_reason,
+            created_by: a.created_by,
+            created_at: a.created_at.and_utc(),
+        })
+    }
+}

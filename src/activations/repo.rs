@@ -1,0 +1,345 @@
+//! Activation and citizen rows, and the batched statements of the sync path: one query per
+//! kind of lookup for a whole batch, and chunked multi-row inserts.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::offices::repo::Office;
+use crate::schema::{activations, citizens, events, offices, users};
+
+/// Rows per multi-row INSERT: 21 columns × 200 = 4,200 bind parameters, far below
+/// PostgreSQL's 65,535 and SQLite's 32,766.
+pub const INSERT_CHUNK: usize = 200;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activations, treat_none_as_default_value = false)]
+pub struct Activation {
+    pub id: String,
+    pub event_id: String,
+    pub office_id: String,
+    pub channel_key: String,
+    pub staff_id: String,
+    pub recorded_at: NaiveDateTime,
+    pub local_date: NaiveDate,
+    pub outcome: String,
+    pub failure_reason: Option<String>,
+    pub age_band: Option<String>,
+    pub sex: Option<String>,
+    pub area_code: Option<String>,
+    pub nik_hash: Option<String>,
+    pub home_district: Option<String>,
+    pub repeat_citizen: bool,
+    pub content_hash: String,
+    pub voided_at: Option<NaiveDateTime>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// What the sync needs to know of an event.
+#[derive(Clone, Debug, Queryable)]
+pub struct EventHead {
+    pub id: String,
+    pub office_id: String,
+    pub channel_key: String,
+    pub status: String,
+}
+
+/// The events among `ids`, each with its office. On PostgreSQL the event rows stay
+/// share-locked until the transaction ends, so no review can approve an event between this
+/// check and the insert of its activations (SQLite serialises writers anyway).
+pub fn events_for_sync(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, (EventHead, Office)>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    macro_rules! query {
+        () => {
+            events::table.filter(events::id.eq_any(ids)).select((
+                events::id,
+                events::office_id,
+                events::channel_key,
+                events::status,
+            ))
+        };
+    }
+    let heads: Vec<EventHead> = match conn {
+        DbConn::Pg(c) => query!().for_share().load(c)?,
+        DbConn::Sqlite(c) => query!().load(c)?,
+    };
+    let mut office_ids: Vec<&str> = heads.iter().map(|h| h.office_id.as_str()).collect();
+    office_ids.sort_unstable();
+    office_ids.dedup();
+    let offices: HashMap<String, Office> = offices::table
+        .filter(offices::id.eq_any(office_ids))
+        .select(Office::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    Ok(heads
+        .into_iter()
+        .filter_map(|h| {
+            let office = offices.get(&h.office_id)?.clone();
+            Some((h.id.clone(), (h, office)))
+        })
+        .collect())
+}
+
+/// Content hashes of the stored activations among `ids`.
+pub fn existing_hashes(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(activations::table
+        .filter(activations::id.eq_any(ids))
+        .select((activations::id, activations::content_hash))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The office of each user among `ids` that exists.
+pub fn staff_offices(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::office_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A citizen's first counted activation in an office.
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = citizens, treat_none_as_default_value = false)]
+pub struct Citizen {
+    pub office_id: String,
+    pub nik_hash: String,
+    pub first_activation_id: String,
+}
+
+/// Registers each citizen's first activation unless the office already has one for them.
+/// Returns the keys this call inserted: only PostgreSQL can lose a race here (SQLite writers
+/// are serialised), so SQLite answers every key it tried.
+pub fn claim_citizens(
+    conn: &mut DbConn,
+    rows: &[Citizen],
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut inserted = Vec::new();
+    for chunk in rows.chunks(INSERT_CHUNK * 4) {
+        match conn {
+            DbConn::Pg(c) => inserted.extend(
+                diesel::insert_into(citizens::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .returning((citizens::office_id, citizens::nik_hash))
+                    .get_results::<(String, String)>(c)?,
+            ),
+            DbConn::Sqlite(c) => {
+                diesel::insert_or_ignore_into(citizens::table)
+                    .values(chunk)
+                    .execute(c)?;
+                inserted.extend(
+                    chunk
+                        .iter()
+                        .map(|r| (r.office_id.clone(), r.nik_hash.clone())),
+                );
+            }
+        }
+    }
+    Ok(inserted)
+}
+
+/// First activation of each of the given citizens, keyed by (office, NIK hash).
+pub fn first_activations(
+    conn: &mut DbConn,
+    keys: &[(String, String)],
+) -> Result<HashMap<(String, String), String>, AppError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let hashes: Vec<&str> = keys.iter().map(|(_, h)| h.as_str()).collect();
+    let offices: Vec<&str> = keys.iter().map(|(o, _)| o.as_str()).collect();
+    Ok(citizens::table
+        .filter(citizens::nik_hash.eq_any(hashes))
+        .filter(citizens::office_id.eq_any(offices))
+        .select((
+            citizens::office_id,
+            citizens::nik_hash,
+            citizens::first_activation_id,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(o, h, a)| ((o, h), a))
+        .collect())
+}
+
+/// Drops citizen claims made for activations that another transaction stored first.
+pub fn release_citizen(
+    conn: &mut DbConn,
+    office_id: &str,
+    nik_hash: &str,
+    activation_id: &str,
+) -> Result<(), AppError> {
+    diesel::delete(
+        citizens::table
+            .filter(citizens::office_id.eq(office_id))
+            .filter(citizens::nik_hash.eq(nik_hash))
+            .filter(citizens::first_activation_id.eq(activation_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts the rows whose ids are not stored yet, in chunked multi-row statements; returns
+/// the ids this call inserted. On SQLite the caller's pre-read under the write lock is
+/// authoritative, so every row is expected to go in.
+pub fn insert_new(conn: &mut DbConn, rows: &[Activation]) -> Result<Vec<String>, AppError> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConn::Pg(c) => inserted.extend(
+                diesel::insert_into(activations::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .returning(activations::id)
+                    .get_results::<String>(c)?,
+            ),
+            DbConn::Sqlite(c) => {
+                let n = diesel::insert_or_ignore_into(activations::table)
+                    .values(chunk)
+                    .execute(c)?;
+                if n != chunk.len() {
+                    return Err(AppError::internal(anyhow::anyhow!(
+                        "sqlite sync insert stored {n} of {} rows under the write lock",
+                        chunk.len()
+                    )));
+                }
+                inserted.extend(chunk.iter().map(|r| r.id.clone()));
+            }
+        }
+    }
+    Ok(inserted)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Activation>, AppError> {
+    Ok(activations::table
+        .find(id)
+        .select(Activation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// An event's activations in (recorded_at, id) order after the keyset position `after`;
+/// only those of `staff_id` when given.
+pub fn of_event(
+    conn: &mut DbConn,
+    event_id: &str,
+    staff_id: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<Activation>, AppError> {
+    let mut q = activations::table
+        .filter(activations::event_id.eq(event_id))
+        .select(Activation::as_select())
+        .order((activations::recorded_at.asc(), activations::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = staff_id {
+        q = q.filter(activations::staff_id.eq(s.to_string()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            activations::recorded_at
+                .gt(at)
+                .or(activations::recorded_at.eq(at).and(activations::id.gt(id))),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Voids an activation that is not voided yet; false when it already was.
+pub fn void(
+    conn: &mut DbConn,
+    id: &str,
+    by: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        activations::table
+            .filter(activations::id.eq(id))
+            .filter(activations::voided_at.is_null()),
+    )
+    .set((
+        activations::voided_at.eq(now),
+        activations::voided_by.eq(by),
+        activations::void_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// After the citizen's first activation in an office is voided, the earliest remaining
+/// counted one becomes the first (and stops being a repeat); with none left, the citizen is
+/// forgotten, so their next activation counts. Returns the promoted activation's id.
+pub fn promote_next_first(
+    conn: &mut DbConn,
+    office_id: &str,
+    nik_hash: &str,
+    voided_id: &str,
+) -> Result<Option<String>, AppError> {
+    let is_first = citizens::table
+        .filter(citizens::office_id.eq(office_id))
+        .filter(citizens::nik_hash.eq(nik_hash))
+        .filter(citizens::first_activation_id.eq(voided_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !is_first {
+        return Ok(None);
+    }
+    let next: Option<String> = activations::table
+        .filter(activations::office_id.eq(office_id))
+        .filter(activations::nik_hash.eq(nik_hash))
+        .filter(activations::outcome.eq("activated"))
+        .filter(activations::voided_at.is_null())
+        .filter(activations::id.ne(voided_id))
+        .order((activations::recorded_at.asc(), activations::id.asc()))
+        .select(activations::id)
+        .first(conn)
+        .optional()?;
+    let key = citizens::table
+        .filter(citizens::office_id.eq(office_id))
+        .filter(citizens::nik_hash.eq(nik_hash));
+    match &next {
+        Some(next_id) => {
+            diesel::update(key)
+                .set(citizens::first_activation_id.eq(next_id))
+                .execute(conn)?;
+            diesel::update(activations::table.filter(activations::id.eq(next_id)))
+                .set(activations::repeat_citizen.eq(false))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::delete(key).execute(conn)?;
+        }
+    }
+    Ok(next)
+}

@@ -1,0 +1,60 @@
+//! `GET /sync/changes`.
+
+use actix_web::{get, web, HttpRequest};
+
+use super::dto::{SyncChangesQuery, SyncChangesResponse};
+use super::service;
+use crate::auth::AuthUser;
+use crate::channels::dto::ChannelResponse;
+use crate::error::{AppResult, Lang, Problem};
+use crate::events::dto::{EventResponse, StaffResponse};
+use crate::state::AppState;
+
+/// What the phone needs offline, changed since the cursor.
+///
+/// Channels the caller's office may use, the office's events (on a first pull those open
+/// or returned; afterwards every event that changed, so review outcomes and comments reach
+/// the field) and their complete staff lists. Pull until `has_more` is false, then keep
+/// `next_cursor` for the next time. The cursor reaches a few minutes back, so items may
+/// come again: upsert by id. See `api-docs/SYNC.md`.
+#[utoipa::path(
+    tag = "sync",
+    operation_id = "get_sync_changes",
+    params(SyncChangesQuery),
+    responses(
+        (status = 200, description = "Changes", body = SyncChangesResponse),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sync/changes")]
+pub async fn get_sync_changes(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: web::Query<SyncChangesQuery>,
+) -> AppResult<web::Json<SyncChangesResponse>> {
+    let q = query.into_inner();
+    let lang = Lang::from_request(&req);
+    let ch = service::changes(&state, &user, q.cursor, q.limit).await?;
+    Ok(web::Json(SyncChangesResponse {
+        channels: ch
+            .channels
+            .into_iter()
+            .map(|c| ChannelResponse::from_row(c, lang))
+            .collect(),
+        events: ch
+            .events
+            .into_iter()
+            .map(EventResponse::try_from)
+            .collect::<Result<Vec<_>, _>>()?,
+        staff: ch.staff.into_iter().map(StaffResponse::from).collect(),
+        next_cursor: ch.next_cursor,
+        has_more: ch.has_more,
+    }))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_sync_changes);
+}
