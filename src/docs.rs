@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "reports", description = "Yields, channel comparison, progress, series, staff, offices, failures; JSON or CSV"),
     )
 )]
 pub struct ApiDoc;

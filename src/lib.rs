@@ -15,6 +15,7 @@ pub mod error;
 pub mod offices;
 pub mod ops;
 pub mod pagination;
+pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod startup;

@@ -5,4 +5,5 @@ mod helpers;
 
 mod auth;
 mod platform;
+mod reports;
 mod schema_parity;
