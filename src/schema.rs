@@ -174,6 +174,15 @@ diesel::table! {
         event_id -> Text,
         activated -> Integer,
         failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
     }
 }
 

@@ -15,62 +15,153 @@ use crate::schema::{
     event_tallies as et, events as ev, targets,
 };
 
-/// An event of the period with its counted tallies.
-#[derive(Debug, Clone)]
-pub struct EventTally {
-    pub id: String,
-    pub office_id: String,
-    pub channel_key: String,
-    pub cost_idr: Option<i64>,
+/// Per-channel (or per-office) totals of the period's events in the subtree.
+#[derive(Debug, Clone, Default)]
+pub struct EventAggregate {
+    pub key: String,
+    pub events: i64,
     pub activated: i64,
     pub failed: i64,
+    /// Sum of the events' costs, `None` when no event has one.
+    pub cost_idr: Option<i64>,
+    pub failed_by_reason: [i64; 9],
 }
 
-/// Events whose local start date lies in `[from, to]`, in the subtree, with their tallies.
-pub fn event_tallies(
+type AggRow = (
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+fn to_aggregate(row: AggRow) -> EventAggregate {
+    let (key, events, activated, failed, cost_idr, r) = row;
+    EventAggregate {
+        key,
+        events,
+        activated: activated.unwrap_or(0),
+        failed: failed.unwrap_or(0),
+        cost_idr,
+        failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(|x| x.unwrap_or(0)),
+    }
+}
+
+/// `SUM` of a BIGINT is NUMERIC on PostgreSQL; cast it back so both backends give BIGINT.
+fn cost_sum(
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql("CAST(SUM(events.cost_idr) AS BIGINT)")
+}
+
+macro_rules! aggregate_by {
+    ($conn:expr, $pattern:expr, $from:expr, $to:expr, $key:expr) => {{
+        let rows: Vec<AggRow> = ev::table
+            .left_join(et::table)
+            .filter(ev::office_id.eq_any(scope_office_ids($pattern.to_string())))
+            .filter(ev::local_date.between($from, $to))
+            .group_by($key)
+            .select((
+                $key,
+                count_star(),
+                sum(et::activated.nullable()),
+                sum(et::failed.nullable()),
+                cost_sum(),
+                (
+                    sum(et::failed_no_smartphone.nullable()),
+                    sum(et::failed_phone_no_camera.nullable()),
+                    sum(et::failed_no_signal.nullable()),
+                    sum(et::failed_ektp_not_recorded.nullable()),
+                    sum(et::failed_data_mismatch.nullable()),
+                    sum(et::failed_no_email.nullable()),
+                    sum(et::failed_declined.nullable()),
+                    sum(et::failed_app_error.nullable()),
+                    sum(et::failed_other.nullable()),
+                ),
+            ))
+            .load($conn)?;
+        rows.into_iter().map(to_aggregate).collect::<Vec<_>>()
+    }};
+}
+
+pub fn aggregate_by_channel(
     conn: &mut DbConn,
     pattern: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<EventTally>, AppError> {
-    type Row = (
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i32>,
-        Option<i32>,
-    );
-    let rows: Vec<Row> = ev::table
-        .left_join(et::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .select((
-            ev::id,
-            ev::office_id,
-            ev::channel_key,
-            ev::cost_idr,
-            et::activated.nullable(),
-            et::failed.nullable(),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, office_id, channel_key, cost_idr, act, fail)| EventTally {
-                id,
-                office_id,
-                channel_key,
-                cost_idr,
-                activated: act.unwrap_or(0) as i64,
-                failed: fail.unwrap_or(0) as i64,
-            },
-        )
-        .collect())
+) -> Result<Vec<EventAggregate>, AppError> {
+    Ok(aggregate_by!(conn, pattern, from, to, ev::channel_key))
 }
 
-/// Staff hours per event for the same events.
-pub fn hours_by_event(
+pub fn aggregate_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<EventAggregate>, AppError> {
+    Ok(aggregate_by!(conn, pattern, from, to, ev::office_id))
+}
+
+/// How many events of each channel counted how many activations: (channel, count, events).
+/// Medians come from this histogram, a few hundred rows even for a nation's year.
+pub fn activated_histogram(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, i64, i64)>, AppError> {
+    // diesel's DSL cannot group by a left-joined (nullable) column: the one hand-written
+    // query of the reports, identical on both backends but for the placeholders.
+    #[derive(QueryableByName)]
+    struct Bin {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        channel_key: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        activated: i32,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = |p: [&str; 3]| {
+        format!(
+            "SELECT e.channel_key AS channel_key, COALESCE(t.activated, 0) AS activated, COUNT(*) AS n \
+             FROM events e LEFT JOIN event_tallies t ON t.event_id = e.id \
+             WHERE e.office_id IN (SELECT id FROM offices WHERE path LIKE {}) AND e.local_date BETWEEN {} AND {} \
+             GROUP BY e.channel_key, COALESCE(t.activated, 0)",
+            p[0], p[1], p[2]
+        )
+    };
+    use diesel::sql_types::{Date, Text};
+    let bins: Vec<Bin> = match conn {
+        DbConn::Pg(c) => diesel::sql_query(sql(["$1", "$2", "$3"]))
+            .bind::<Text, _>(pattern)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sql(["?", "?", "?"]))
+            .bind::<Text, _>(pattern)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(c)?,
+    };
+    let rows: Vec<(String, i32, i64)> = bins
+        .into_iter()
+        .map(|b| (b.channel_key, b.activated, b.n))
+        .collect();
+    Ok(rows.into_iter().map(|(c, a, n)| (c, a as i64, n)).collect())
+}
+
+/// Staff hours of the period's events, by channel.
+pub fn hours_by_channel(
     conn: &mut DbConn,
     pattern: &str,
     from: NaiveDate,
@@ -80,12 +171,32 @@ pub fn hours_by_event(
         .inner_join(ev::table)
         .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
         .filter(ev::local_date.between(from, to))
-        .group_by(es::event_id)
-        .select((es::event_id, sum(es::hours)))
+        .group_by(ev::channel_key)
+        .select((ev::channel_key, sum(es::hours)))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, h)| (id, h.unwrap_or(0.0)))
+        .filter_map(|(k, h)| h.map(|h| (k, h)))
+        .collect())
+}
+
+/// Staff hours of the period's events, by office.
+pub fn hours_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, f64>, AppError> {
+    let rows: Vec<(String, Option<f64>)> = es::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ev::office_id)
+        .select((ev::office_id, sum(es::hours)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, h)| h.map(|h| (k, h)))
         .collect())
 }
 

@@ -14,6 +14,26 @@ use crate::schema::{
     activations, daily_tallies as dt, event_outcome_tallies as ot, event_tallies as et, events,
 };
 
+/// The failure reasons, in the order of `event_tallies`' `failed_<reason>` columns.
+pub const REASONS: [&str; 9] = [
+    "no_smartphone",
+    "phone_no_camera",
+    "no_signal",
+    "ektp_not_recorded",
+    "data_mismatch",
+    "no_email",
+    "declined",
+    "app_error",
+    "other",
+];
+
+/// Index of a reason in [`REASONS`]; unknown reasons count as `other`.
+pub fn reason_index(reason: Option<&str>) -> usize {
+    reason
+        .and_then(|r| REASONS.iter().position(|x| *x == r))
+        .unwrap_or(REASONS.len() - 1)
+}
+
 /// One activation entering (`sign = 1`) or leaving (`sign = -1`, voided) the counts.
 #[derive(Clone, Debug)]
 pub struct TallyChange {
@@ -47,7 +67,7 @@ impl TallyChange {
 
 /// Adds the changes to every roll-up.
 pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
-    let mut by_event: BTreeMap<&str, (i32, i32)> = BTreeMap::new();
+    let mut by_event: BTreeMap<&str, (i32, i32, [i32; 9])> = BTreeMap::new();
     let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
     let mut by_outcome: BTreeMap<(&str, &str, &str, &str), i32> = BTreeMap::new();
     for ch in changes.iter().filter(|c| c.counts()) {
@@ -55,6 +75,9 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
         let e = by_event.entry(&ch.event_id).or_default();
         e.0 += a;
         e.1 += f;
+        if f != 0 {
+            e.2[reason_index(ch.failure_reason.as_deref())] += f;
+        }
         let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
         d.0 += a;
         d.1 += f;
@@ -67,11 +90,24 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
             ))
             .or_default() += ch.sign;
     }
-    for (event_id, (a, f)) in by_event {
+    for (event_id, (a, f, r)) in by_event {
         let row = (
-            et::event_id.eq(event_id),
-            et::activated.eq(a),
-            et::failed.eq(f),
+            (
+                et::event_id.eq(event_id),
+                et::activated.eq(a),
+                et::failed.eq(f),
+            ),
+            (
+                et::failed_no_smartphone.eq(r[0]),
+                et::failed_phone_no_camera.eq(r[1]),
+                et::failed_no_signal.eq(r[2]),
+                et::failed_ektp_not_recorded.eq(r[3]),
+                et::failed_data_mismatch.eq(r[4]),
+                et::failed_no_email.eq(r[5]),
+                et::failed_declined.eq(r[6]),
+                et::failed_app_error.eq(r[7]),
+                et::failed_other.eq(r[8]),
+            ),
         );
         crate::with_conn!(conn, |c| diesel::insert_into(et::table)
             .values(row)
@@ -80,6 +116,19 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
             .set((
                 et::activated.eq(et::activated + excluded(et::activated)),
                 et::failed.eq(et::failed + excluded(et::failed)),
+                et::failed_no_smartphone
+                    .eq(et::failed_no_smartphone + excluded(et::failed_no_smartphone)),
+                et::failed_phone_no_camera
+                    .eq(et::failed_phone_no_camera + excluded(et::failed_phone_no_camera)),
+                et::failed_no_signal.eq(et::failed_no_signal + excluded(et::failed_no_signal)),
+                et::failed_ektp_not_recorded
+                    .eq(et::failed_ektp_not_recorded + excluded(et::failed_ektp_not_recorded)),
+                et::failed_data_mismatch
+                    .eq(et::failed_data_mismatch + excluded(et::failed_data_mismatch)),
+                et::failed_no_email.eq(et::failed_no_email + excluded(et::failed_no_email)),
+                et::failed_declined.eq(et::failed_declined + excluded(et::failed_declined)),
+                et::failed_app_error.eq(et::failed_app_error + excluded(et::failed_app_error)),
+                et::failed_other.eq(et::failed_other + excluded(et::failed_other)),
             ))
             .execute(c))?;
     }

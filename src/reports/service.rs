@@ -33,19 +33,6 @@ fn per_activation(cost: Option<i64>, activated: i64) -> Option<f64> {
         .map(|c| c as f64 / activated as f64)
 }
 
-fn median(values: &mut [i64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_unstable();
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid] as f64
-    } else {
-        (values[mid - 1] + values[mid]) as f64 / 2.0
-    }
-}
-
 /// The most frequent key (ties: alphabetical), or `None` when all counts are zero.
 fn top(counts: &BTreeMap<String, i64>) -> Option<String> {
     counts
@@ -237,77 +224,75 @@ pub async fn channels(
             let office = report_office(conn, &user, q.office_id.as_deref())?;
             let (from, to) = period(&office, from, to)?;
             let p = pattern(&office);
-            let events = repo::event_tallies(conn, &p, from, to)?;
-            let hours = repo::hours_by_event(conn, &p, from, to)?;
-            let outcomes = repo::outcome_tallies(conn, &p, from, to)?;
+            let aggregates = repo::aggregate_by_channel(conn, &p, from, to)?;
+            let histogram = repo::activated_histogram(conn, &p, from, to)?;
+            let hours = repo::hours_by_channel(conn, &p, from, to)?;
             Ok(ChannelsReport {
                 office_id: office.id,
                 from,
                 to,
-                rows: channel_rows(&events, &hours, &outcomes),
+                rows: channel_rows(aggregates, &histogram, &hours),
             })
         })
         .await
 }
 
-#[derive(Default)]
-struct Acc {
-    events: i64,
-    activated: i64,
-    failed: i64,
-    per_event: Vec<i64>,
-    hours: Option<f64>,
-    cost: Option<i64>,
+/// The median of a histogram of (value, how many) pairs.
+fn histogram_median(mut bins: Vec<(i64, i64)>) -> f64 {
+    let total: i64 = bins.iter().map(|b| b.1).sum();
+    if total == 0 {
+        return 0.0;
+    }
+    bins.sort_unstable();
+    // The values at 0-based ranks (total-1)/2 and total/2; equal when total is odd.
+    let value_at = |rank: i64| {
+        let mut seen = 0;
+        for (v, n) in &bins {
+            seen += n;
+            if rank < seen {
+                return *v;
+            }
+        }
+        bins.last().map(|b| b.0).unwrap_or(0)
+    };
+    (value_at((total - 1) / 2) + value_at(total / 2)) as f64 / 2.0
 }
 
-impl Acc {
-    fn add_event(&mut self, e: &repo::EventTally, hours: Option<f64>) {
-        self.events += 1;
-        self.activated += e.activated;
-        self.failed += e.failed;
-        self.per_event.push(e.activated);
-        if let Some(h) = hours {
-            self.hours = Some(self.hours.unwrap_or(0.0) + h);
-        }
-        if let Some(c) = e.cost_idr {
-            self.cost = Some(self.cost.unwrap_or(0) + c);
-        }
-    }
+fn top_reason(counts: &[i64; 9]) -> Option<String> {
+    let map: BTreeMap<String, i64> = super::rollup::REASONS
+        .iter()
+        .zip(counts)
+        .map(|(r, n)| (r.to_string(), *n))
+        .collect();
+    top(&map)
 }
 
 fn channel_rows(
-    events: &[repo::EventTally],
+    aggregates: Vec<repo::EventAggregate>,
+    histogram: &[(String, i64, i64)],
     hours: &HashMap<String, f64>,
-    outcomes: &[repo::OutcomeTally],
 ) -> Vec<ChannelRow> {
-    let mut by_channel: BTreeMap<&str, Acc> = BTreeMap::new();
-    for e in events {
-        by_channel
-            .entry(&e.channel_key)
-            .or_default()
-            .add_event(e, hours.get(&e.id).copied());
-    }
-    let mut reasons: HashMap<&str, BTreeMap<String, i64>> = HashMap::new();
-    for o in outcomes.iter().filter(|o| o.outcome == "failed") {
-        *reasons
-            .entry(&o.channel_key)
-            .or_default()
-            .entry(o.failure_reason.clone())
-            .or_default() += o.n;
-    }
-    let mut rows: Vec<ChannelRow> = by_channel
+    let mut rows: Vec<ChannelRow> = aggregates
         .into_iter()
-        .map(|(key, mut acc)| ChannelRow {
-            channel_key: key.to_string(),
-            events: acc.events,
-            activated: acc.activated,
-            failed: acc.failed,
-            success_rate: rate(acc.activated, acc.failed),
-            median_activated_per_event: median(&mut acc.per_event),
-            staff_hours: acc.hours,
-            activations_per_staff_hour: per_hour(acc.activated, acc.hours),
-            cost_per_activation_idr: per_activation(acc.cost, acc.activated),
-            top_failure_reason: reasons.get(key).and_then(top),
+        .map(|agg| {
+            let bins = histogram
+                .iter()
+                .filter(|(c, _, _)| *c == agg.key)
+                .map(|(_, v, n)| (*v, *n))
+                .collect();
+            let staff_hours = hours.get(&agg.key).copied();
+            ChannelRow {
+                events: agg.events,
+                activated: agg.activated,
+                failed: agg.failed,
+                success_rate: rate(agg.activated, agg.failed),
+                median_activated_per_event: histogram_median(bins),
+                staff_hours,
+                activations_per_staff_hour: per_hour(agg.activated, staff_hours),
+                cost_per_activation_idr: per_activation(agg.cost_idr, agg.activated),
+                top_failure_reason: top_reason(&agg.failed_by_reason),
+                channel_key: agg.key,
+            }
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -341,7 +326,6 @@ fn target_activations(eligible: i64, percent: f64) -> i64 {
     let cleaned = (exact * 1e6).round() / 1e6;
     cleaned.ceil() as i64
 }
-
 fn achievement(
     target: Option<&repo::Target>,
     tracked: i64,
@@ -615,17 +599,24 @@ pub async fn offices(
                         .map(|i| (o.id.as_str(), i))
                 })
                 .collect();
-            let events = repo::event_tallies(conn, &p, from, to)?;
-            let hours = repo::hours_by_event(conn, &p, from, to)?;
+            let aggregates = repo::aggregate_by_office(conn, &p, from, to)?;
+            let hours = repo::hours_by_office(conn, &p, from, to)?;
             let year_counts = repo::activated_by_office(conn, &p, first, last)?;
             let window = repo::activated_by_office(conn, &p, as_of - Duration::days(27), as_of)?;
             let child_ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
             let targets = repo::targets_for(conn, &child_ids, year)?;
 
-            let mut accs: Vec<Acc> = children.iter().map(|_| Acc::default()).collect();
-            for e in &events {
-                if let Some(&i) = child_of.get(e.office_id.as_str()) {
-                    accs[i].add_event(e, hours.get(&e.id).copied());
+            let mut accs: Vec<(i64, i64, i64, Option<f64>)> = vec![(0, 0, 0, None); children.len()];
+            for agg in &aggregates {
+                if let Some(&i) = child_of.get(agg.key.as_str()) {
+                    accs[i].0 += agg.events;
+                    accs[i].1 += agg.activated;
+                    accs[i].2 += agg.failed;
+                }
+            }
+            for (office_id, h) in &hours {
+                if let Some(&i) = child_of.get(office_id.as_str()) {
+                    accs[i].3 = Some(accs[i].3.unwrap_or(0.0) + h);
                 }
             }
             let mut tracked = vec![0i64; children.len()];
@@ -644,7 +635,7 @@ pub async fn offices(
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let acc = &accs[i];
+                    let (events, activated, failed, hours) = accs[i];
                     let target = targets.get(&c.id);
                     let ach = achievement(target, tracked[i], recent[i], as_of);
                     OfficeRow {
@@ -653,12 +644,12 @@ pub async fn offices(
                         code: c.code.clone(),
                         name: c.name.clone(),
                         level: c.level.clone(),
-                        events: acc.events,
-                        activated: acc.activated,
-                        failed: acc.failed,
-                        success_rate: rate(acc.activated, acc.failed),
-                        staff_hours: acc.hours,
-                        activations_per_staff_hour: per_hour(acc.activated, acc.hours),
+                        events,
+                        activated,
+                        failed,
+                        success_rate: rate(activated, failed),
+                        staff_hours: hours,
+                        activations_per_staff_hour: per_hour(activated, hours),
                         target_activations: ach.target_activations,
                         total_activations: Some(ach.total),
                         achieved_percent: ach.achieved_percent,
@@ -794,10 +785,12 @@ mod tests {
     }
 
     #[test]
-    fn median_of_even_and_odd_counts() {
-        assert_eq!(median(&mut [3, 1, 2]), 2.0);
-        assert_eq!(median(&mut [4, 0, 1, 3]), 2.0);
-        assert_eq!(median(&mut []), 0.0);
+    fn histogram_median_matches_the_plain_median() {
+        assert_eq!(histogram_median(vec![(4, 1), (0, 1)]), 2.0);
+        assert_eq!(histogram_median(vec![(1, 1), (3, 1), (2, 1)]), 2.0);
+        assert_eq!(histogram_median(vec![(0, 5), (10, 4)]), 0.0);
+        assert_eq!(histogram_median(vec![(0, 4), (10, 4)]), 5.0);
+        assert_eq!(histogram_median(vec![]), 0.0);
     }
 
     #[test]

@@ -5,7 +5,17 @@
 CREATE TABLE event_tallies (
     event_id TEXT PRIMARY KEY NOT NULL REFERENCES events (id),
     activated INTEGER NOT NULL,
-    failed INTEGER NOT NULL
+    failed INTEGER NOT NULL,
+    -- Failures by reason, so comparing channels never reads per-reason rows.
+    failed_no_smartphone INTEGER NOT NULL DEFAULT 0,
+    failed_phone_no_camera INTEGER NOT NULL DEFAULT 0,
+    failed_no_signal INTEGER NOT NULL DEFAULT 0,
+    failed_ektp_not_recorded INTEGER NOT NULL DEFAULT 0,
+    failed_data_mismatch INTEGER NOT NULL DEFAULT 0,
+    failed_no_email INTEGER NOT NULL DEFAULT 0,
+    failed_declined INTEGER NOT NULL DEFAULT 0,
+    failed_app_error INTEGER NOT NULL DEFAULT 0,
+    failed_other INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE daily_tallies (
