@@ -9,7 +9,7 @@ use crate::auth::keys;
 use crate::config::{Cli, Command, InitArgs, KeysAction, SeedKind, Settings};
 use crate::db::Db;
 use crate::startup::Application;
-use crate::{bootstrap, telemetry};
+use crate::{areas, bootstrap, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init_tracing(cli.settings.log_format);
@@ -33,6 +33,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init(settings, args).await,
         Command::Seed { what } => match what {
             SeedKind::Demo => anyhow::bail!("the demo data set is not available in this build yet"),
+            SeedKind::Wilayah => {
+                let db = open(&settings)?;
+                blocking(move || bootstrap::prepare(&db).map(|_| db))
+                    .await
+                    .and_then(|db| load_areas(&db))
+            }
         },
         Command::Keys { action } => {
             let db = open(&settings)?;
@@ -55,6 +61,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Loads the embedded regions (replacing what the table held) and says what and how fast.
+fn load_areas(db: &Db) -> anyhow::Result<()> {
+    let report = areas::seed::load(db)?;
+    println!("Loaded Indonesia's regions from {}:", areas::seed::SOURCE);
+    println!(
+        "  {} in {:.2} s (parse {:.2} s, database {:.2} s).",
+        report.counts,
+        (report.parse + report.write).as_secs_f64(),
+        report.parse.as_secs_f64(),
+        report.write.as_secs_f64()
+    );
+    if report.counts != areas::seed::Counts::EXPECTED {
+        anyhow::bail!(
+            "the database holds {}, expected {}",
+            report.counts,
+            areas::seed::Counts::EXPECTED
+        );
+    }
+    Ok(())
+}
+
 fn open(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.resolved_database_url()?;
     Db::connect(&url, 2)
@@ -73,6 +100,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let db = app.state().db.clone();
     let backend = db.backend().name();
+    // A database set up by `serve` alone (not `init`) still gets the regions, once.
+    let loader = db.clone();
+    match blocking(move || areas::seed::load_if_empty(&loader)).await {
+        Ok(Some(report)) => tracing::info!(
+            areas = report.counts.total(),
+            seconds = (report.parse + report.write).as_secs_f64(),
+            "loaded the embedded regions into an empty areas table"
+        ),
+        Ok(None) => {}
+        // Another server starting at the same moment may have loaded them first.
+        Err(e) => {
+            tracing::warn!(error = %e, "could not load the embedded regions; run `jemput seed wilayah`")
+        }
+    }
     if let Some((username, password)) = blocking(move || bootstrap::ensure_admin(&db)).await? {
         println!();
         println!("  Created the first admin account (shown only this once):");
@@ -100,11 +141,13 @@ async fn init(settings: Settings, args: InitArgs) -> anyhow::Result<()> {
     };
     let db = open(&settings)?;
     let username = args.admin_username.clone();
-    blocking(move || {
+    let db = blocking(move || {
         bootstrap::prepare(&db)?;
-        bootstrap::init(&db, &args, password.expose_secret())
+        bootstrap::init(&db, &args, password.expose_secret()).map(|_| db)
     })
     .await?;
-    println!("Created the root office and the admin account {username}. Start the server with `jemput serve`.");
+    println!("Created the root office and the admin account {username}.");
+    blocking(move || load_areas(&db)).await?;
+    println!("Start the server with `jemput serve`.");
     Ok(())
 }

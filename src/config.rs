@@ -44,6 +44,8 @@ pub enum Command {
 pub enum SeedKind {
     /// The demo regions, their staff and a year of events.
     Demo,
+    /// Indonesia's provinces, regencies, districts and villages (Kepmendagri 2025, embedded).
+    Wilayah,
 }
 
 #[derive(Debug, Subcommand)]

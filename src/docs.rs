@@ -17,6 +17,11 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "reports", description = "Yields, channel comparison, progress, series, staff, offices, failures; JSON or CSV"),
+        (name = "offices", description = "The office tree (national > province > regency) that scopes everything"),
+        (name = "targets", description = "Yearly activation targets per office"),
+        (name = "users", description = "Staff accounts: admins, supervisors, field staff"),
+        (name = "audit", description = "Who changed what, when: logins, users, offices, targets"),
+        (name = "areas", description = "Indonesia's administrative areas under their Kemendagri codes (reference data: idn-area-data 4.0.1, Kepmendagri 2025, ODbL 1.0)"),
     )
 )]
 pub struct ApiDoc;

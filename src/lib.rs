@@ -2,6 +2,7 @@
 //!
 //! The crate's public face for the binary, the integration tests and the benchmarks.
 
+pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
@@ -20,5 +21,6 @@ pub mod schema;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod targets;
 pub mod telemetry;
 pub mod users;

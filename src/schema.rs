@@ -205,6 +205,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    areas (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        level -> Text,
+        name -> Text,
+    }
+}
+
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(event_tallies -> events (event_id));
 diesel::joinable!(event_outcome_tallies -> events (event_id));
@@ -230,6 +239,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_tallies,
     daily_tallies,
     event_outcome_tallies,
+    areas,
 );
 
 // The failures report groups event outcome tallies by their event's channel.

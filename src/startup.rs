@@ -23,6 +23,11 @@ use crate::{bootstrap, secrets, telemetry};
 pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::auth::routes::configure(cfg);
     crate::reports::routes::configure(cfg);
+    crate::offices::routes::configure(cfg);
+    crate::targets::routes::configure(cfg);
+    crate::users::routes::configure(cfg);
+    crate::audit::routes::configure(cfg);
+    crate::areas::routes::configure(cfg);
 }
 
 /// The generated OpenAPI document.

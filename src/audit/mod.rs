@@ -1,5 +1,10 @@
 //! The audit log: who did what, when, to which record. Written in the same transaction as
-//! the change it describes.
+//! the change it describes. Admins read it at `GET /audit`.
+
+pub mod dto;
+pub mod repo;
+pub mod routes;
+pub mod service;
 
 use diesel::prelude::*;
 

@@ -122,6 +122,9 @@ pub async fn login(
                     let now = crate::db::now();
                     throttle::record_failure(c, &user_key, throttle::PER_USERNAME, now)?;
                     throttle::record_failure(c, &addr_key, throttle::PER_ADDRESS, now)?;
+                    if rand::random::<u8>() < 4 {
+                        throttle::prune(c, now)?;
+                    }
                     audit::record(
                         c,
                         AuditEvent {

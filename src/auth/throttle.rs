@@ -79,15 +79,30 @@ pub fn record_failure(
         .do_update()
         .set(lt::failures.eq(lt::failures + 1))
         .execute(c))?;
+    // A failure after a lock has run out, still inside the window, locks again at once:
+    // otherwise an address lock (5 min) ending inside its window (15 min) would leave the
+    // rest of the window unthrottled.
     diesel::update(
         lt::table
             .filter(lt::throttle_key.eq(key))
             .filter(lt::failures.ge(limit.max_failures))
-            .filter(lt::locked_until.is_null()),
+            .filter(lt::locked_until.is_null().or(lt::locked_until.le(now))),
     )
     .set(lt::locked_until.eq(Some(now + limit.lock)))
     .execute(conn)?;
     Ok(())
+}
+
+/// Deletes the rows of every key whose window and lock have both passed, so guessed
+/// usernames do not pile up. Called now and then from failed logins.
+pub fn prune(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, AppError> {
+    let longest = PER_USERNAME.window.max(PER_ADDRESS.window);
+    Ok(diesel::delete(
+        lt::table
+            .filter(lt::window_start.lt(now - longest))
+            .filter(lt::locked_until.is_null().or(lt::locked_until.lt(now))),
+    )
+    .execute(conn)?)
 }
 
 pub fn clear(conn: &mut DbConn, key: &str) -> Result<(), AppError> {

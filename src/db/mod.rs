@@ -95,8 +95,10 @@ fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {
 /// Per-connection SQLite settings. WAL lets readers run beside the writer; `synchronous=FULL`
 /// fsyncs the WAL on every commit, so an acknowledged sync survives a power cut (NORMAL
 /// only survives a process crash); `busy_timeout` covers other processes (the CLI).
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; \
+/// `busy_timeout` comes first so that switching a new file to WAL waits for a lock held by
+/// another connection instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; \
      PRAGMA temp_store = MEMORY;";
 
 /// r2d2 manager that opens the backend the URL names, and nothing else.

@@ -1,10 +1,12 @@
 //! Pure value types: each parses from raw input and cannot be built invalid. No actix, no
 //! diesel here.
 
+mod area;
 mod enums;
 mod office;
 mod text;
 
+pub use area::*;
 pub use enums::*;
 pub use office::*;
 pub use text::*;

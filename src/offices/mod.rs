@@ -1,3 +1,6 @@
 //! Offices: the administrative tree (national > province > regency) that scopes everything.
 
+pub mod dto;
 pub mod repo;
+pub mod routes;
+pub mod service;

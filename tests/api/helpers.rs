@@ -372,3 +372,111 @@ impl TestApp {
         }
     }
 }
+
+/// Two provinces with a regency each under the root office: the scope fixture.
+#[derive(Clone, Debug)]
+pub struct OfficeTree {
+    /// 63 Kalimantan Selatan (WITA).
+    pub province: String,
+    /// 63.01 Kab. Tanah Laut, under `province`.
+    pub regency: String,
+    /// 33 Jawa Tengah (WIB): outside the scope of anyone in `province`.
+    pub other_province: String,
+    /// 33.28 Kab. Tegal, under `other_province`.
+    pub other_regency: String,
+}
+
+impl TestApp {
+    /// Arranges the [`OfficeTree`] below the root office.
+    pub async fn office_tree(&self) -> OfficeTree {
+        let province = self
+            .create_office(&self.root_office_id, "63", "province", "Asia/Makassar")
+            .await;
+        let regency = self
+            .create_office(&province, "63.01", "regency", "Asia/Makassar")
+            .await;
+        let other_province = self
+            .create_office(&self.root_office_id, "33", "province", "Asia/Jakarta")
+            .await;
+        let other_regency = self
+            .create_office(&other_province, "33.28", "regency", "Asia/Jakarta")
+            .await;
+        OfficeTree {
+            province,
+            regency,
+            other_province,
+            other_regency,
+        }
+    }
+
+    /// Logs in and returns `(access_token, refresh_token)`.
+    pub async fn login_tokens(&self, username: &str, password: &str) -> (String, String) {
+        let a = self.login(username, password).await;
+        let body = a.assert_status(200);
+        (
+            body["access_token"].as_str().expect("access").to_string(),
+            body["refresh_token"].as_str().expect("refresh").to_string(),
+        )
+    }
+
+    /// Exchanges a refresh token.
+    pub async fn refresh(&self, refresh_token: &str) -> Answer {
+        self.request(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(&json!({ "refresh_token": refresh_token })),
+        )
+        .await
+    }
+
+    /// A second server over this app's database (another process of one installation).
+    pub async fn spawn_peer(&self) -> String {
+        let settings = Settings::for_database(&self.database_url);
+        let app = Application::build_with_db(settings, self.db.clone())
+            .await
+            .expect("build peer");
+        let port = app.port();
+        tokio::spawn(app.server());
+        format!("http://127.0.0.1:{port}")
+    }
+
+    /// Runs a blocking database closure on this app's database (to check what the user
+    /// cannot see, or to move time for the throttle).
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut jemput::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.conn().expect("conn");
+            f(&mut conn)
+        })
+        .await
+        .expect("task")
+    }
+
+    /// Audit entries the root admin sees with this action, newest first.
+    pub async fn audit_entries(&self, action: &str) -> Vec<Value> {
+        let a = self
+            .get(
+                &format!("/audit?action={action}&limit=500"),
+                &self.root_token,
+            )
+            .await;
+        a.assert_status(200)["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// Loads the whole embedded data set of regions (about a second) and returns the report.
+    pub async fn load_areas(&self) -> jemput::areas::seed::LoadReport {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || jemput::areas::seed::load(&db).expect("load areas"))
+            .await
+            .expect("task")
+    }
+}

@@ -3,7 +3,15 @@
 
 mod helpers;
 
+mod access;
+mod areas;
+mod audit;
 mod auth;
+mod offices;
 mod platform;
 mod reports;
 mod schema_parity;
+mod sessions;
+mod targets;
+mod throttle;
+mod users;

@@ -1,0 +1,130 @@
+//! `/users`: staff accounts. Admins write in their scope; supervisors and admins read in
+//! their scope; everyone reads and edits (name, password) their own account.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+
+use super::dto::{CreateUserRequest, ListUsersQuery, UpdateUserRequest, UserResponse};
+use super::service;
+use crate::auth::AuthUser;
+use crate::error::{AppResult, Problem};
+use crate::pagination::Page;
+use crate::state::AppState;
+
+/// Create an account in an office of the caller's scope (admin).
+///
+/// Usernames are unique without regard to case (409). The role may not be above the
+/// caller's own (403).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "create_user",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin, or a role above the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<CreateUserRequest>,
+) -> AppResult<HttpResponse> {
+    let addr = state.client_addr(&req);
+    let created = service::create(&state, &user, body.into_inner(), addr).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
+        .json(UserResponse::from(created)))
+}
+
+/// List the accounts in the caller's scope, by username (supervisor or admin).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "list_users",
+    params(ListUsersQuery),
+    responses(
+        (status = 200, description = "One page of accounts", body = Page<UserResponse>),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "office_id missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListUsersQuery>,
+) -> AppResult<web::Json<Page<UserResponse>>> {
+    Ok(web::Json(
+        service::list(&state, &user, query.into_inner()).await?,
+    ))
+}
+
+/// One account: the caller's own, or (supervisor or admin) one in scope.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "get_user",
+    params(("id" = String, Path, description = "User id", format = Uuid)),
+    responses(
+        (status = 200, description = "The account", body = UserResponse),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Field staff reading another account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<web::Json<UserResponse>> {
+    let found = service::get(&state, &user, path.into_inner()).await?;
+    Ok(web::Json(found.into()))
+}
+
+/// Change an account (admin, in scope), or one's own full name and password.
+///
+/// Deactivating an account or changing its password stops every token of it at once
+/// (including the caller's own after changing their own password: log in again). Nobody
+/// changes their own role or active flag (403); a role above the caller's is 403.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "update_user",
+    params(("id" = String, Path, description = "User id", format = Uuid)),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The updated account", body = UserResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to make this change", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<UpdateUserRequest>,
+) -> AppResult<web::Json<UserResponse>> {
+    let addr = state.client_addr(&req);
+    let updated =
+        service::update(&state, &user, path.into_inner(), body.into_inner(), addr).await?;
+    Ok(web::Json(updated.into()))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_user)
+        .service(list_users)
+        .service(get_user)
+        .service(update_user);
+}
