@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh, logout, the caller"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "reports", description = "Yields, channel comparison, progress, series, staff, offices, failures; JSON or CSV"),
         (name = "offices", description = "The office tree (national > province > regency) that scopes everything"),
         (name = "targets", description = "Yearly activation targets per office"),
         (name = "users", description = "Staff accounts: admins, supervisors, field staff"),

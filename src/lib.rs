@@ -18,6 +18,7 @@ pub mod events;
 pub mod offices;
 pub mod ops;
 pub mod pagination;
+pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod startup;

@@ -170,6 +170,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_tallies (event_id) {
+        event_id -> Text,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+    }
+}
+
+diesel::table! {
+    daily_tallies (office_id, local_date) {
+        office_id -> Text,
+        local_date -> Date,
+        activated -> Integer,
+        failed -> Integer,
+    }
+}
+
+diesel::table! {
+    event_outcome_tallies (event_id, outcome, failure_reason, age_band) {
+        event_id -> Text,
+        outcome -> Text,
+        failure_reason -> Text,
+        age_band -> Text,
+        n -> Integer,
+    }
+}
+
+diesel::table! {
     areas (code) {
         code -> Text,
         parent_code -> Nullable<Text>,
@@ -179,6 +215,8 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> offices (office_id));
+diesel::joinable!(event_tallies -> events (event_id));
+diesel::joinable!(event_outcome_tallies -> events (event_id));
 diesel::joinable!(targets -> offices (office_id));
 diesel::joinable!(events -> offices (office_id));
 diesel::joinable!(event_staff -> events (event_id));
@@ -198,5 +236,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_staff,
     activations,
     citizens,
+    event_tallies,
+    daily_tallies,
+    event_outcome_tallies,
     areas,
+);
+
+// The failures report groups event outcome tallies by their event's channel.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    events::channel_key,
+    event_outcome_tallies::outcome,
+    event_outcome_tallies::failure_reason,
+    event_outcome_tallies::age_band,
 );

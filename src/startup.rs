@@ -22,6 +22,7 @@ use crate::{bootstrap, secrets, telemetry};
 /// Every `/api/v1` route, by feature.
 pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::auth::routes::configure(cfg);
+    crate::reports::routes::configure(cfg);
     crate::offices::routes::configure(cfg);
     crate::targets::routes::configure(cfg);
     crate::users::routes::configure(cfg);

@@ -22,6 +22,7 @@ use crate::domain::{
 use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
 use crate::events::service::{decode_instant_key, in_scope_locked, path_id};
 use crate::pagination;
+use crate::reports::rollup::{self, TallyChange};
 use crate::state::AppState;
 
 /// A sync item is not accepted more than this far ahead of the server's clock (phones
@@ -408,6 +409,15 @@ fn store(
         }
     }
 
+    // Report roll-ups change in this same transaction, so reports never disagree with the
+    // stored rows.
+    let changes: Vec<TallyChange> = rows
+        .iter()
+        .filter(|(_, r)| inserted.contains(&r.id))
+        .map(|(_, r)| tally(r, 1))
+        .collect();
+    rollup::apply(c, &changes)?;
+
     // One audit entry per event of the batch, listing what it stored.
     let mut per_event: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for (_, r) in rows.iter().filter(|(_, r)| inserted.contains(&r.id)) {
@@ -467,6 +477,20 @@ pub async fn list_for_event(
 /// Voids an activation: kept for the audit trail, no longer counted. Supervisors and
 /// admins, or the staff member who recorded it, while its event is not approved. Voiding
 /// a voided activation changes nothing and answers it as it is.
+/// An activation entering (`sign = 1`) or leaving (`-1`) the report roll-ups.
+fn tally(a: &Activation, sign: i32) -> TallyChange {
+    TallyChange {
+        event_id: a.event_id.clone(),
+        office_id: a.office_id.clone(),
+        local_date: a.local_date,
+        outcome: a.outcome.clone(),
+        failure_reason: a.failure_reason.clone(),
+        age_band: a.age_band.clone(),
+        repeat_citizen: a.repeat_citizen,
+        sign,
+    }
+}
+
 pub async fn void(
     state: &AppState,
     user: &AuthUser,
@@ -513,6 +537,14 @@ pub async fn void(
                 }
                 _ => None,
             };
+            let mut changes = vec![tally(&activation, -1)];
+            if let Some(next) = promoted.as_deref() {
+                // The citizen's next activation stops being a repeat: it counts from now on.
+                if let Some(p) = repo::find(c, next)? {
+                    changes.push(tally(&p, 1));
+                }
+            }
+            rollup::apply(c, &changes)?;
             audit::record(
                 c,
                 AuditEvent {

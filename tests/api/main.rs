@@ -13,6 +13,7 @@ mod channels;
 mod events;
 mod offices;
 mod platform;
+mod reports;
 mod schema_parity;
 mod sessions;
 mod sync_changes;

@@ -1,0 +1,554 @@
+//! Report latency at the scale of a province and a nation.
+//!
+//! ```text
+//! cargo bench --bench reports -- --activations 1000000 [--database-url postgres://…/postgres] [--iterations 30]
+//! ```
+//! Generates the activations (514 regencies under 38 provinces, 11 channels, one year,
+//! about 50 attempts an event) straight into a fresh database, with the roll-ups the sync
+//! would have kept, then times every report endpoint through HTTP (p50/p99 over
+//! `--iterations` calls) for one regency and for the nation, beside the same figures
+//! computed by one hand-written SQL query over the raw activations (median of 5 runs).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use jemput::config::{InitArgs, Settings};
+use jemput::db::{Backend, Db, DbConn};
+use jemput::schema::{
+    activations, daily_tallies, event_outcome_tallies, event_tallies, events, offices, targets,
+    users,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const CHANNELS: [&str; 11] = [
+    "expo_stand",
+    "village_visit",
+    "pkk_visit",
+    "office_walk_in",
+    "village_office_desk",
+    "agency_drive",
+    "hospital_desk",
+    "socialization",
+    "ktp_service",
+    "partner_event",
+    "other",
+];
+const REASONS: [&str; 9] = [
+    "no_smartphone",
+    "phone_no_camera",
+    "no_signal",
+    "ektp_not_recorded",
+    "data_mismatch",
+    "no_email",
+    "declined",
+    "app_error",
+    "other",
+];
+const BANDS: [&str; 4] = ["17-24", "25-39", "40-59", "60+"];
+const TZS: [&str; 3] = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"];
+const PASSWORD: &str = "bench-password-123";
+
+struct Args {
+    activations: usize,
+    database_url: Option<String>,
+    iterations: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        activations: 1_000_000,
+        database_url: std::env::var("BENCH_DATABASE_URL").ok(),
+        iterations: 30,
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < argv.len() {
+        match argv[i].as_str() {
+            "--activations" => {
+                a.activations = argv
+                    .get(i + 1)
+                    .and_then(|v| v.replace('_', "").parse().ok())
+                    .unwrap_or(a.activations);
+                i += 1;
+            }
+            "--database-url" => {
+                a.database_url = argv.get(i + 1).cloned();
+                i += 1;
+            }
+            "--iterations" => {
+                a.iterations = argv
+                    .get(i + 1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.iterations);
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    a
+}
+
+fn fresh_database(admin: &Option<String>) -> (String, Option<tempfile::TempDir>) {
+    match admin {
+        Some(url) if Backend::from_url(url) == Backend::Postgres => {
+            let name = format!("jemput_bench_{}", uuid::Uuid::new_v4().simple());
+            let mut c = diesel::PgConnection::establish(url).expect("connect");
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create database");
+            let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            (
+                dir.path().join("bench.db").to_string_lossy().into_owned(),
+                Some(dir),
+            )
+        }
+    }
+}
+
+fn ts(d: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
+    d.and_hms_opt(h, m, 0).expect("time")
+}
+
+/// Multi-row inserts in chunks, through the inner connection (one code path per backend).
+macro_rules! bulk {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {
+        for chunk in $rows.chunks($chunk) {
+            jemput::with_conn!($conn, |c| diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))
+            .expect("insert");
+        }
+    };
+}
+
+struct Generated {
+    regency: String,
+    nation: String,
+}
+
+fn generate(db: &Db, n: usize) -> Generated {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut conn = db.conn().expect("conn");
+    let conn: &mut DbConn = &mut conn;
+    let started = Instant::now();
+    // Generated data needs no power-cut safety: load it fast.
+    match &mut *conn {
+        DbConn::Pg(c) => c
+            .batch_execute("SET synchronous_commit = off")
+            .expect("pragma"),
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA synchronous = OFF").expect("pragma"),
+    }
+    let root: (String, String) = offices::table
+        .filter(offices::parent_id.is_null())
+        .select((offices::id, offices::path))
+        .first(conn)
+        .expect("root");
+    let now = jemput::db::now();
+    let year = 2025;
+    let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
+
+    // 38 provinces, 514 regencies spread over them.
+    let mut office_rows = Vec::new();
+    let mut regencies: Vec<(String, &str)> = Vec::new();
+    for p in 0..38usize {
+        let pid = uuid::Uuid::new_v4().to_string();
+        let ppath = format!("{}{pid}/", root.1);
+        let tz = TZS[p % 3];
+        office_rows.push((
+            offices::id.eq(pid.clone()),
+            offices::code.eq(format!("{}", 11 + p)),
+            offices::name.eq(format!("Provinsi {p}")),
+            offices::level.eq("province"),
+            offices::parent_id.eq(Some(root.0.clone())),
+            offices::timezone.eq(tz),
+            offices::path.eq(ppath.clone()),
+            offices::created_at.eq(now),
+            offices::updated_at.eq(now),
+        ));
+        let count = 514 / 38 + usize::from(p < 514 % 38);
+        for r in 0..count {
+            let rid = uuid::Uuid::new_v4().to_string();
+            office_rows.push((
+                offices::id.eq(rid.clone()),
+                offices::code.eq(format!("{}.{:02}", 11 + p, r + 1)),
+                offices::name.eq(format!("Kabupaten {p}.{r}")),
+                offices::level.eq("regency"),
+                offices::parent_id.eq(Some(pid.clone())),
+                offices::timezone.eq(tz),
+                offices::path.eq(format!("{ppath}{rid}/")),
+                offices::created_at.eq(now),
+                offices::updated_at.eq(now),
+            ));
+            regencies.push((rid, tz));
+        }
+    }
+    conn.batch_execute("BEGIN").expect("begin");
+    bulk!(conn, offices::table, office_rows, 500);
+    let hash = jemput::auth::password::hash_blocking(PASSWORD).expect("hash");
+    let user_rows: Vec<_> = regencies
+        .iter()
+        .enumerate()
+        .map(|(i, (rid, _))| {
+            (
+                users::id.eq(format!("00000000-0000-4000-8000-{:012}", i)),
+                users::username.eq(format!("staff{i}")),
+                users::username_key.eq(format!("staff{i}")),
+                users::full_name.eq(format!("Staff {i}")),
+                users::password_hash.eq(hash.clone()),
+                users::role.eq(if i == 0 { "supervisor" } else { "field_staff" }),
+                users::office_id.eq(rid.clone()),
+                users::active.eq(true),
+                users::auth_epoch.eq(0),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            )
+        })
+        .collect();
+    bulk!(conn, users::table, user_rows, 500);
+    let target_rows: Vec<_> = regencies
+        .iter()
+        .map(|(rid, _)| {
+            (
+                targets::office_id.eq(rid.clone()),
+                targets::year.eq(year),
+                targets::eligible_population.eq(rng.gen_range(150_000i64..900_000)),
+                targets::target_percent.eq(25.0),
+                targets::baseline_activations.eq(rng.gen_range(0i64..5000)),
+                targets::baseline_date.eq(Some(jan1)),
+                targets::updated_at.eq(now),
+            )
+        })
+        .collect();
+    bulk!(conn, targets::table, target_rows, 500);
+    conn.batch_execute("COMMIT").expect("commit");
+
+    // Events: about 50 attempts each, spread over the year and the channels.
+    let n_events = (n / 50).max(regencies.len());
+    let mut ev: Vec<(String, usize, String, NaiveDate)> = Vec::with_capacity(n_events);
+    let mut event_rows = Vec::with_capacity(n_events);
+    for i in 0..n_events {
+        let r = i % regencies.len();
+        let day = jan1 + chrono::Duration::days(rng.gen_range(0..365));
+        let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
+        let id = uuid::Uuid::new_v4().to_string();
+        event_rows.push((
+            events::id.eq(id.clone()),
+            events::office_id.eq(regencies[r].0.clone()),
+            events::channel_key.eq(channel),
+            events::title.eq("Bench event"),
+            events::starts_at.eq(ts(day, 1, 0)),
+            events::ends_at.eq(ts(day, 8, 0)),
+            events::local_date.eq(day),
+            events::cost_idr.eq(if rng.gen_bool(0.5) {
+                Some(rng.gen_range(0i64..2_000_000))
+            } else {
+                None
+            }),
+            events::status.eq("approved"),
+            events::content_hash.eq("bench"),
+            events::created_by.eq(format!("00000000-0000-4000-8000-{:012}", r)),
+            events::created_at.eq(now),
+            events::updated_at.eq(now),
+        ));
+        ev.push((id, r, channel.to_string(), day));
+    }
+    conn.batch_execute("BEGIN").expect("begin");
+    bulk!(conn, events::table, event_rows, 1000);
+    conn.batch_execute("COMMIT").expect("commit");
+
+    let mut et: HashMap<usize, (i32, i32, [i32; 9])> = HashMap::new();
+    let mut dt: HashMap<(usize, NaiveDate), (i32, i32)> = HashMap::new();
+    let mut ot: HashMap<(usize, &str, &str, &str), i32> = HashMap::new();
+    let chunk = 20_000;
+    let mut done = 0;
+    while done < n {
+        let m = chunk.min(n - done);
+        let mut rows = Vec::with_capacity(m);
+        for _ in 0..m {
+            let e = rng.gen_range(0..ev.len());
+            let (eid, r, channel, day) = &ev[e];
+            let activated = rng.gen_bool(0.7);
+            let repeat = activated && rng.gen_bool(0.02);
+            let reason = (!activated).then(|| REASONS[rng.gen_range(0..REASONS.len())]);
+            let band = BANDS[rng.gen_range(0..BANDS.len())];
+            let outcome = if activated { "activated" } else { "failed" };
+            if !repeat {
+                let t = et.entry(e).or_default();
+                let d = dt.entry((*r, *day)).or_default();
+                if activated {
+                    t.0 += 1;
+                    d.0 += 1;
+                } else {
+                    t.1 += 1;
+                    t.2[jemput::reports::rollup::reason_index(reason)] += 1;
+                    d.1 += 1;
+                }
+                *ot.entry((e, outcome, reason.unwrap_or(""), band))
+                    .or_default() += 1;
+            }
+            rows.push((
+                activations::id.eq(uuid::Uuid::new_v4().to_string()),
+                activations::event_id.eq(eid.clone()),
+                activations::office_id.eq(regencies[*r].0.clone()),
+                activations::channel_key.eq(channel.clone()),
+                activations::staff_id.eq(format!("00000000-0000-4000-8000-{:012}", r)),
+                activations::recorded_at.eq(ts(*day, 3, rng.gen_range(0..59))),
+                activations::local_date.eq(*day),
+                activations::outcome.eq(outcome),
+                activations::failure_reason.eq(reason),
+                activations::age_band.eq(Some(band)),
+                activations::repeat_citizen.eq(repeat),
+                activations::content_hash.eq("bench"),
+                activations::created_by.eq(format!("00000000-0000-4000-8000-{:012}", r)),
+                activations::created_at.eq(now),
+            ));
+        }
+        conn.batch_execute("BEGIN").expect("begin");
+        bulk!(conn, activations::table, rows, 1000);
+        conn.batch_execute("COMMIT").expect("commit");
+        done += m;
+        eprint!("\r  {done}/{n} activations");
+    }
+    eprintln!();
+    conn.batch_execute("BEGIN").expect("begin");
+    let et_rows: Vec<_> = et
+        .iter()
+        .map(|(e, (a, f, r))| {
+            use event_tallies as t;
+            (
+                (
+                    t::event_id.eq(ev[*e].0.clone()),
+                    t::activated.eq(*a),
+                    t::failed.eq(*f),
+                ),
+                (
+                    t::failed_no_smartphone.eq(r[0]),
+                    t::failed_phone_no_camera.eq(r[1]),
+                    t::failed_no_signal.eq(r[2]),
+                    t::failed_ektp_not_recorded.eq(r[3]),
+                    t::failed_data_mismatch.eq(r[4]),
+                    t::failed_no_email.eq(r[5]),
+                    t::failed_declined.eq(r[6]),
+                    t::failed_app_error.eq(r[7]),
+                    t::failed_other.eq(r[8]),
+                ),
+            )
+        })
+        .collect();
+    bulk!(conn, event_tallies::table, et_rows, 2000);
+    let dt_rows: Vec<_> = dt
+        .iter()
+        .map(|((r, d), (a, f))| {
+            (
+                daily_tallies::office_id.eq(regencies[*r].0.clone()),
+                daily_tallies::local_date.eq(*d),
+                daily_tallies::activated.eq(*a),
+                daily_tallies::failed.eq(*f),
+            )
+        })
+        .collect();
+    bulk!(conn, daily_tallies::table, dt_rows, 2000);
+    let ot_rows: Vec<_> = ot
+        .iter()
+        .map(|((e, o, r, b), n)| {
+            (
+                event_outcome_tallies::event_id.eq(ev[*e].0.clone()),
+                event_outcome_tallies::outcome.eq(*o),
+                event_outcome_tallies::failure_reason.eq(*r),
+                event_outcome_tallies::age_band.eq(*b),
+                event_outcome_tallies::n.eq(*n),
+            )
+        })
+        .collect();
+    bulk!(conn, event_outcome_tallies::table, ot_rows, 2000);
+    conn.batch_execute("COMMIT").expect("commit");
+    match conn {
+        DbConn::Pg(c) => c.batch_execute("ANALYZE").expect("analyze"),
+        DbConn::Sqlite(c) => c.batch_execute("ANALYZE").expect("analyze"),
+    }
+    eprintln!(
+        "  generated {n} activations, {} events in {:.1?}",
+        ev.len(),
+        started.elapsed()
+    );
+    Generated {
+        regency: regencies[0].0.clone(),
+        nation: root.0,
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The same figures as each report, by one hand-written query over the raw activations.
+fn raw_sql(kind: &str, subtree: &str) -> String {
+    let scope = format!("(SELECT id FROM offices WHERE path LIKE '{subtree}%')");
+    let counted = "CASE WHEN a.outcome = 'activated' AND NOT a.repeat_citizen THEN 1 ELSE 0 END";
+    let failed = "CASE WHEN a.outcome = 'failed' THEN 1 ELSE 0 END";
+    match kind {
+        "channels" => format!(
+            "SELECT e.channel_key, COUNT(DISTINCT e.id), SUM({counted}), SUM({failed}) FROM events e \
+             LEFT JOIN activations a ON a.event_id = e.id AND a.voided_at IS NULL \
+             WHERE e.office_id IN {scope} AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY e.channel_key"
+        ),
+        "progress" => format!(
+            "SELECT SUM({counted}) FROM activations a WHERE a.office_id IN {scope} AND a.voided_at IS NULL \
+             AND a.local_date BETWEEN '2025-01-01' AND '2025-12-31'"
+        ),
+        "offices" => format!(
+            "SELECT a.office_id, SUM({counted}), SUM({failed}) FROM activations a JOIN events e ON e.id = a.event_id \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             GROUP BY a.office_id"
+        ),
+        "daily" => format!(
+            "SELECT a.local_date, SUM({counted}), SUM({failed}) FROM activations a WHERE a.office_id IN {scope} \
+             AND a.voided_at IS NULL AND a.local_date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY a.local_date"
+        ),
+        "failures" => format!(
+            "SELECT e.channel_key, a.failure_reason, a.age_band, COUNT(*) FROM activations a JOIN events e ON e.id = a.event_id \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             GROUP BY e.channel_key, a.failure_reason, a.age_band"
+        ),
+        _ => format!(
+            "SELECT a.staff_id, SUM({counted}), SUM({failed}) FROM activations a JOIN events e ON e.id = a.event_id \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             GROUP BY a.staff_id"
+        ),
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = args();
+    let (url, _dir) = fresh_database(&args.database_url);
+    let backend = Backend::from_url(&url);
+    let db = Db::connect(&url, 8).expect("open");
+    let (gen_db, n) = (db.clone(), args.activations);
+    let generated = tokio::task::spawn_blocking(move || {
+        jemput::bootstrap::prepare(&gen_db).expect("migrate");
+        let init = InitArgs {
+            admin_username: "root".into(),
+            office_code: "ID".into(),
+            office_name: "Nasional".into(),
+            office_level: "national".into(),
+            timezone: "Asia/Jakarta".into(),
+            admin_full_name: "Root".into(),
+        };
+        jemput::bootstrap::init(&gen_db, &init, PASSWORD).expect("init");
+        generate(&gen_db, n)
+    })
+    .await
+    .expect("generate");
+
+    let mut settings = Settings::for_database(&url);
+    settings.workers = Some(2);
+    let app = jemput::startup::Application::build_with_db(settings, db.clone())
+        .await
+        .expect("app");
+    let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+    tokio::spawn(app.server());
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": "root", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login json");
+    let token = login["access_token"].as_str().expect("token").to_string();
+
+    let paths: Vec<(&str, String)> = vec![
+        ("channels", "/reports/channels?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+        ("progress", "/reports/progress?office_id={o}&year=2025&as_of=2025-12-31".into()),
+        ("offices", "/reports/offices?office_id={o}&from=2025-01-01&to=2025-12-31&year=2025&as_of=2025-12-31".into()),
+        ("daily", "/reports/daily?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+        ("failures", "/reports/failures?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+        ("staff", "/reports/staff?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+    ];
+    println!();
+    println!(
+        "backend: {}   activations: {}   iterations: {}",
+        backend.name(),
+        args.activations,
+        args.iterations
+    );
+    println!(
+        "{:<10} {:<8} {:>10} {:>10} {:>12} {:>8}",
+        "report", "scope", "p50 ms", "p99 ms", "raw SQL ms", "p50/raw"
+    );
+    for (scope_name, office) in [
+        ("regency", &generated.regency),
+        ("nation", &generated.nation),
+    ] {
+        let path_of: String = {
+            let mut c = db.conn().expect("conn");
+            offices::table
+                .find(office)
+                .select(offices::path)
+                .first(&mut *c)
+                .expect("path")
+        };
+        for (name, template) in &paths {
+            if *name == "offices" && scope_name == "regency" {
+                continue; // a regency has no offices below it
+            }
+            let url = format!("{base}{}", template.replace("{o}", office));
+            let mut times = Vec::with_capacity(args.iterations);
+            for i in 0..args.iterations + 3 {
+                let t = Instant::now();
+                let resp = client
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("send");
+                let status = resp.status();
+                let _ = resp.bytes().await;
+                assert!(status.is_success(), "{url}: {status}");
+                if i >= 3 {
+                    times.push(t.elapsed());
+                }
+            }
+            times.sort();
+            let sql = raw_sql(name, &path_of);
+            let raw_db = db.clone();
+            let raw = tokio::task::spawn_blocking(move || {
+                let mut c = raw_db.conn().expect("conn");
+                let mut runs: Vec<Duration> = (0..5)
+                    .map(|_| {
+                        let t = Instant::now();
+                        c.batch_execute(&sql).expect("raw sql");
+                        t.elapsed()
+                    })
+                    .collect();
+                runs.sort();
+                runs[2]
+            })
+            .await
+            .expect("raw");
+            let p50 = pct(&times, 0.5);
+            let raw_ms = raw.as_secs_f64() * 1000.0;
+            println!(
+                "{:<10} {:<8} {:>10.2} {:>10.2} {:>12.2} {:>8.2}",
+                name,
+                scope_name,
+                p50,
+                pct(&times, 0.99),
+                raw_ms,
+                p50 / raw_ms
+            );
+        }
+    }
+}

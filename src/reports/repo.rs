@@ -1,0 +1,446 @@
+//! The report queries. Each reads roll-ups (or, for one event or one office's staff, the
+//! activations themselves) restricted to an office's subtree by its path pattern.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::dsl::{count_star, sum};
+use diesel::prelude::*;
+
+use crate::auth::extractor::scope_office_ids;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::schema::{
+    activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_staff as es,
+    event_tallies as et, events as ev, targets,
+};
+
+/// Per-channel (or per-office) totals of the period's events in the subtree.
+#[derive(Debug, Clone, Default)]
+pub struct EventAggregate {
+    pub key: String,
+    pub events: i64,
+    pub activated: i64,
+    pub failed: i64,
+    /// Sum of the events' costs, `None` when no event has one.
+    pub cost_idr: Option<i64>,
+    pub failed_by_reason: [i64; 9],
+}
+
+type AggRow = (
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+fn to_aggregate(row: AggRow) -> EventAggregate {
+    let (key, events, activated, failed, cost_idr, r) = row;
+    EventAggregate {
+        key,
+        events,
+        activated: activated.unwrap_or(0),
+        failed: failed.unwrap_or(0),
+        cost_idr,
+        failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(|x| x.unwrap_or(0)),
+    }
+}
+
+/// `SUM` of a BIGINT is NUMERIC on PostgreSQL; cast it back so both backends give BIGINT.
+fn cost_sum(
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql("CAST(SUM(events.cost_idr) AS BIGINT)")
+}
+
+macro_rules! aggregate_by {
+    ($conn:expr, $pattern:expr, $from:expr, $to:expr, $key:expr) => {{
+        let rows: Vec<AggRow> = ev::table
+            .left_join(et::table)
+            .filter(ev::office_id.eq_any(scope_office_ids($pattern.to_string())))
+            .filter(ev::local_date.between($from, $to))
+            .group_by($key)
+            .select((
+                $key,
+                count_star(),
+                sum(et::activated.nullable()),
+                sum(et::failed.nullable()),
+                cost_sum(),
+                (
+                    sum(et::failed_no_smartphone.nullable()),
+                    sum(et::failed_phone_no_camera.nullable()),
+                    sum(et::failed_no_signal.nullable()),
+                    sum(et::failed_ektp_not_recorded.nullable()),
+                    sum(et::failed_data_mismatch.nullable()),
+                    sum(et::failed_no_email.nullable()),
+                    sum(et::failed_declined.nullable()),
+                    sum(et::failed_app_error.nullable()),
+                    sum(et::failed_other.nullable()),
+                ),
+            ))
+            .load($conn)?;
+        rows.into_iter().map(to_aggregate).collect::<Vec<_>>()
+    }};
+}
+
+pub fn aggregate_by_channel(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<EventAggregate>, AppError> {
+    Ok(aggregate_by!(conn, pattern, from, to, ev::channel_key))
+}
+
+pub fn aggregate_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<EventAggregate>, AppError> {
+    Ok(aggregate_by!(conn, pattern, from, to, ev::office_id))
+}
+
+/// How many events of each channel counted how many activations: (channel, count, events).
+/// Medians come from this histogram, a few hundred rows even for a nation's year.
+pub fn activated_histogram(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, i64, i64)>, AppError> {
+    // diesel's DSL cannot group by a left-joined (nullable) column: the one hand-written
+    // query of the reports, identical on both backends but for the placeholders.
+    #[derive(QueryableByName)]
+    struct Bin {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        channel_key: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        activated: i32,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = |p: [&str; 3]| {
+        format!(
+            "SELECT e.channel_key AS channel_key, COALESCE(t.activated, 0) AS activated, COUNT(*) AS n \
+             FROM events e LEFT JOIN event_tallies t ON t.event_id = e.id \
+             WHERE e.office_id IN (SELECT id FROM offices WHERE path LIKE {}) AND e.local_date BETWEEN {} AND {} \
+             GROUP BY e.channel_key, COALESCE(t.activated, 0)",
+            p[0], p[1], p[2]
+        )
+    };
+    use diesel::sql_types::{Date, Text};
+    let bins: Vec<Bin> = match conn {
+        DbConn::Pg(c) => diesel::sql_query(sql(["$1", "$2", "$3"]))
+            .bind::<Text, _>(pattern)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sql(["?", "?", "?"]))
+            .bind::<Text, _>(pattern)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(c)?,
+    };
+    let rows: Vec<(String, i32, i64)> = bins
+        .into_iter()
+        .map(|b| (b.channel_key, b.activated, b.n))
+        .collect();
+    Ok(rows.into_iter().map(|(c, a, n)| (c, a as i64, n)).collect())
+}
+
+/// Staff hours of the period's events, by channel.
+pub fn hours_by_channel(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, f64>, AppError> {
+    let rows: Vec<(String, Option<f64>)> = es::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ev::channel_key)
+        .select((ev::channel_key, sum(es::hours)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, h)| h.map(|h| (k, h)))
+        .collect())
+}
+
+/// Staff hours of the period's events, by office.
+pub fn hours_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, f64>, AppError> {
+    let rows: Vec<(String, Option<f64>)> = es::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ev::office_id)
+        .select((ev::office_id, sum(es::hours)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, h)| h.map(|h| (k, h)))
+        .collect())
+}
+
+/// Outcome counts by channel, outcome, failure reason and age band for the same events.
+#[derive(Debug, Clone)]
+pub struct OutcomeTally {
+    pub channel_key: String,
+    pub outcome: String,
+    pub failure_reason: String,
+    pub age_band: String,
+    pub n: i64,
+}
+
+pub fn outcome_tallies(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<OutcomeTally>, AppError> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = ot::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by((
+            ev::channel_key,
+            ot::outcome,
+            ot::failure_reason,
+            ot::age_band,
+        ))
+        .select((
+            ev::channel_key,
+            ot::outcome,
+            ot::failure_reason,
+            ot::age_band,
+            sum(ot::n),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(channel_key, outcome, failure_reason, age_band, n)| OutcomeTally {
+                channel_key,
+                outcome,
+                failure_reason,
+                age_band,
+                n: n.unwrap_or(0),
+            },
+        )
+        .filter(|t| t.n != 0)
+        .collect())
+}
+
+/// Counted activations and failures per local day (the activation's day) in the subtree.
+pub fn daily(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, i64, i64)>, AppError> {
+    let rows: Vec<(NaiveDate, Option<i64>, Option<i64>)> = dt::table
+        .filter(dt::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(dt::local_date.between(from, to))
+        .group_by(dt::local_date)
+        .select((dt::local_date, sum(dt::activated), sum(dt::failed)))
+        .order(dt::local_date.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, act, fail)| (d, act.unwrap_or(0), fail.unwrap_or(0)))
+        .collect())
+}
+
+/// Counted activations per office over `[from, to]` (activation days) in the subtree.
+pub fn activated_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<String, i64>, AppError> {
+    let rows: Vec<(String, Option<i64>)> = dt::table
+        .filter(dt::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(dt::local_date.between(from, to))
+        .group_by(dt::office_id)
+        .select((dt::office_id, sum(dt::activated)))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(o, n)| (o, n.unwrap_or(0))).collect())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Target {
+    pub office_id: String,
+    pub eligible_population: i64,
+    pub target_percent: f64,
+    pub baseline_activations: i64,
+    pub baseline_date: Option<NaiveDate>,
+}
+
+pub fn targets_for(
+    conn: &mut DbConn,
+    office_ids: &[String],
+    year: i32,
+) -> Result<HashMap<String, Target>, AppError> {
+    let rows: Vec<Target> = targets::table
+        .filter(targets::office_id.eq_any(office_ids))
+        .filter(targets::year.eq(year))
+        .select((
+            targets::office_id,
+            targets::eligible_population,
+            targets::target_percent,
+            targets::baseline_activations,
+            targets::baseline_date,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|t| (t.office_id.clone(), t)).collect())
+}
+
+/// Activations of `[from, to]` events in the subtree (or of one event), not voided, counted
+/// by staff member, event, outcome, failure reason and repeat flag.
+#[derive(Debug, Clone)]
+pub struct StaffOutcome {
+    pub staff_id: String,
+    pub event_id: String,
+    pub outcome: String,
+    pub failure_reason: Option<String>,
+    pub repeat_citizen: bool,
+    pub n: i64,
+}
+
+type StaffOutcomeRow = (String, String, String, Option<String>, bool, i64);
+
+fn to_staff_outcomes(rows: Vec<StaffOutcomeRow>) -> Vec<StaffOutcome> {
+    rows.into_iter()
+        .map(
+            |(staff_id, event_id, outcome, failure_reason, repeat_citizen, n)| StaffOutcome {
+                staff_id,
+                event_id,
+                outcome,
+                failure_reason,
+                repeat_citizen,
+                n,
+            },
+        )
+        .collect()
+}
+
+pub fn staff_outcomes_for_event(
+    conn: &mut DbConn,
+    event_id: &str,
+) -> Result<Vec<StaffOutcome>, AppError> {
+    let rows: Vec<StaffOutcomeRow> = a::table
+        .filter(a::event_id.eq(event_id))
+        .filter(a::voided_at.is_null())
+        .group_by((
+            a::staff_id,
+            a::event_id,
+            a::outcome,
+            a::failure_reason,
+            a::repeat_citizen,
+        ))
+        .select((
+            a::staff_id,
+            a::event_id,
+            a::outcome,
+            a::failure_reason,
+            a::repeat_citizen,
+            count_star(),
+        ))
+        .load(conn)?;
+    Ok(to_staff_outcomes(rows))
+}
+
+pub fn staff_outcomes(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<StaffOutcome>, AppError> {
+    let rows: Vec<StaffOutcomeRow> = a::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .filter(a::voided_at.is_null())
+        .group_by((
+            a::staff_id,
+            a::event_id,
+            a::outcome,
+            a::failure_reason,
+            a::repeat_citizen,
+        ))
+        .select((
+            a::staff_id,
+            a::event_id,
+            a::outcome,
+            a::failure_reason,
+            a::repeat_citizen,
+            count_star(),
+        ))
+        .load(conn)?;
+    Ok(to_staff_outcomes(rows))
+}
+
+/// (user, event, hours) for one event.
+pub fn staff_hours_for_event(
+    conn: &mut DbConn,
+    event_id: &str,
+) -> Result<Vec<(String, String, f64)>, AppError> {
+    Ok(es::table
+        .filter(es::event_id.eq(event_id))
+        .select((es::user_id, es::event_id, es::hours))
+        .load(conn)?)
+}
+
+/// (user, event, hours) for the period's events in the subtree.
+pub fn staff_hours(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, String, f64)>, AppError> {
+    Ok(es::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .select((es::user_id, es::event_id, es::hours))
+        .load(conn)?)
+}
+
+/// Display names of users.
+pub fn user_names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, (String, String, String)>, AppError> {
+    use crate::schema::users;
+    let rows: Vec<(String, String, String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((
+            users::id,
+            users::username,
+            users::full_name,
+            users::office_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, u, f, o)| (id, (u, f, o)))
+        .collect())
+}

@@ -1,0 +1,267 @@
+//! Roll-up maintenance: the tallies reports read, changed in the same transaction as the
+//! activations they count (sync adds, voiding subtracts). Keys are applied in sorted order so
+//! concurrent transactions on PostgreSQL lock the same rows in the same order (no deadlock).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::schema::{
+    activations, daily_tallies as dt, event_outcome_tallies as ot, event_tallies as et, events,
+};
+
+/// The failure reasons, in the order of `event_tallies`' `failed_<reason>` columns.
+pub const REASONS: [&str; 9] = [
+    "no_smartphone",
+    "phone_no_camera",
+    "no_signal",
+    "ektp_not_recorded",
+    "data_mismatch",
+    "no_email",
+    "declined",
+    "app_error",
+    "other",
+];
+
+/// Index of a reason in [`REASONS`]; unknown reasons count as `other`.
+pub fn reason_index(reason: Option<&str>) -> usize {
+    reason
+        .and_then(|r| REASONS.iter().position(|x| *x == r))
+        .unwrap_or(REASONS.len() - 1)
+}
+
+/// One activation entering (`sign = 1`) or leaving (`sign = -1`, voided) the counts.
+#[derive(Clone, Debug)]
+pub struct TallyChange {
+    pub event_id: String,
+    /// The event's office (activations count where their event belongs).
+    pub office_id: String,
+    /// The activation's local date in the event office's time zone.
+    pub local_date: NaiveDate,
+    /// `activated` or `failed`.
+    pub outcome: String,
+    pub failure_reason: Option<String>,
+    pub age_band: Option<String>,
+    pub repeat_citizen: bool,
+    pub sign: i32,
+}
+
+impl TallyChange {
+    /// A repeat citizen's activation is stored but never counted.
+    fn counts(&self) -> bool {
+        !(self.outcome == "activated" && self.repeat_citizen)
+    }
+
+    fn split(&self) -> (i32, i32) {
+        if self.outcome == "activated" {
+            (self.sign, 0)
+        } else {
+            (0, self.sign)
+        }
+    }
+}
+
+/// Adds the changes to every roll-up.
+pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
+    let mut by_event: BTreeMap<&str, (i32, i32, [i32; 9])> = BTreeMap::new();
+    let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
+    let mut by_outcome: BTreeMap<(&str, &str, &str, &str), i32> = BTreeMap::new();
+    for ch in changes.iter().filter(|c| c.counts()) {
+        let (a, f) = ch.split();
+        let e = by_event.entry(&ch.event_id).or_default();
+        e.0 += a;
+        e.1 += f;
+        if f != 0 {
+            e.2[reason_index(ch.failure_reason.as_deref())] += f;
+        }
+        let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
+        d.0 += a;
+        d.1 += f;
+        *by_outcome
+            .entry((
+                &ch.event_id,
+                &ch.outcome,
+                ch.failure_reason.as_deref().unwrap_or(""),
+                ch.age_band.as_deref().unwrap_or("unknown"),
+            ))
+            .or_default() += ch.sign;
+    }
+    for (event_id, (a, f, r)) in by_event {
+        let row = (
+            (
+                et::event_id.eq(event_id),
+                et::activated.eq(a),
+                et::failed.eq(f),
+            ),
+            (
+                et::failed_no_smartphone.eq(r[0]),
+                et::failed_phone_no_camera.eq(r[1]),
+                et::failed_no_signal.eq(r[2]),
+                et::failed_ektp_not_recorded.eq(r[3]),
+                et::failed_data_mismatch.eq(r[4]),
+                et::failed_no_email.eq(r[5]),
+                et::failed_declined.eq(r[6]),
+                et::failed_app_error.eq(r[7]),
+                et::failed_other.eq(r[8]),
+            ),
+        );
+        crate::with_conn!(conn, |c| diesel::insert_into(et::table)
+            .values(row)
+            .on_conflict(et::event_id)
+            .do_update()
+            .set((
+                et::activated.eq(et::activated + excluded(et::activated)),
+                et::failed.eq(et::failed + excluded(et::failed)),
+                et::failed_no_smartphone
+                    .eq(et::failed_no_smartphone + excluded(et::failed_no_smartphone)),
+                et::failed_phone_no_camera
+                    .eq(et::failed_phone_no_camera + excluded(et::failed_phone_no_camera)),
+                et::failed_no_signal.eq(et::failed_no_signal + excluded(et::failed_no_signal)),
+                et::failed_ektp_not_recorded
+                    .eq(et::failed_ektp_not_recorded + excluded(et::failed_ektp_not_recorded)),
+                et::failed_data_mismatch
+                    .eq(et::failed_data_mismatch + excluded(et::failed_data_mismatch)),
+                et::failed_no_email.eq(et::failed_no_email + excluded(et::failed_no_email)),
+                et::failed_declined.eq(et::failed_declined + excluded(et::failed_declined)),
+                et::failed_app_error.eq(et::failed_app_error + excluded(et::failed_app_error)),
+                et::failed_other.eq(et::failed_other + excluded(et::failed_other)),
+            ))
+            .execute(c))?;
+    }
+    for ((office_id, date), (a, f)) in by_day {
+        let row = (
+            dt::office_id.eq(office_id),
+            dt::local_date.eq(date),
+            dt::activated.eq(a),
+            dt::failed.eq(f),
+        );
+        crate::with_conn!(conn, |c| diesel::insert_into(dt::table)
+            .values(row)
+            .on_conflict((dt::office_id, dt::local_date))
+            .do_update()
+            .set((
+                dt::activated.eq(dt::activated + excluded(dt::activated)),
+                dt::failed.eq(dt::failed + excluded(dt::failed)),
+            ))
+            .execute(c))?;
+    }
+    for ((event_id, outcome, reason, band), n) in by_outcome {
+        let row = (
+            ot::event_id.eq(event_id),
+            ot::outcome.eq(outcome),
+            ot::failure_reason.eq(reason),
+            ot::age_band.eq(band),
+            ot::n.eq(n),
+        );
+        crate::with_conn!(conn, |c| diesel::insert_into(ot::table)
+            .values(row)
+            .on_conflict((ot::event_id, ot::outcome, ot::failure_reason, ot::age_band))
+            .do_update()
+            .set(ot::n.eq(ot::n + excluded(ot::n)))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Recounts one office's per-day tallies from its activations: after its time zone changed,
+/// the activations' local days moved.
+pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), AppError> {
+    diesel::delete(dt::table.filter(dt::office_id.eq(office_id))).execute(conn)?;
+    let rows: Vec<(NaiveDate, String, bool, i64)> = activations::table
+        .filter(activations::office_id.eq(office_id))
+        .filter(activations::voided_at.is_null())
+        .group_by((
+            activations::local_date,
+            activations::outcome,
+            activations::repeat_citizen,
+        ))
+        .select((
+            activations::local_date,
+            activations::outcome,
+            activations::repeat_citizen,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut days: BTreeMap<NaiveDate, (i32, i32)> = BTreeMap::new();
+    for (day, outcome, repeat, n) in rows {
+        let d = days.entry(day).or_default();
+        match (outcome.as_str(), repeat) {
+            ("activated", false) => d.0 += n as i32,
+            ("activated", true) => {}
+            _ => d.1 += n as i32,
+        }
+    }
+    for (day, (a, f)) in days {
+        diesel::insert_into(dt::table)
+            .values((
+                dt::office_id.eq(office_id),
+                dt::local_date.eq(day),
+                dt::activated.eq(a),
+                dt::failed.eq(f),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Recomputes every roll-up from the activations: a repair tool, and the reference the
+/// tests compare the incremental roll-ups against.
+pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
+    diesel::delete(et::table).execute(conn)?;
+    diesel::delete(dt::table).execute(conn)?;
+    diesel::delete(ot::table).execute(conn)?;
+    type Row = (
+        String,
+        String,
+        NaiveDate,
+        String,
+        Option<String>,
+        Option<String>,
+        bool,
+    );
+    let rows: Vec<Row> = activations::table
+        .inner_join(events::table)
+        .filter(activations::voided_at.is_null())
+        .select((
+            activations::event_id,
+            events::office_id,
+            activations::local_date,
+            activations::outcome,
+            activations::failure_reason,
+            activations::age_band,
+            activations::repeat_citizen,
+        ))
+        .load(conn)?;
+    let changes: Vec<TallyChange> = rows
+        .into_iter()
+        .map(
+            |(
+                event_id,
+                office_id,
+                local_date,
+                outcome,
+                failure_reason,
+                age_band,
+                repeat_citizen,
+            )| TallyChange {
+                event_id,
+                office_id,
+                local_date,
+                outcome,
+                failure_reason,
+                age_band,
+                repeat_citizen,
+                sign: 1,
+            },
+        )
+        .collect();
+    let n = changes.len();
+    for chunk in changes.chunks(5000) {
+        apply(conn, chunk)?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,185 @@
+//! Report routes. Each answers JSON, or CSV on `Accept: text/csv`.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::csv::{respond, wants_csv, CsvRows};
+use super::dto::*;
+use super::service;
+use crate::auth::AuthUser;
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+
+fn answer<T: serde::Serialize + CsvRows>(req: &HttpRequest, report: T, name: &str) -> HttpResponse {
+    if wants_csv(req) {
+        respond(&report, name)
+    } else {
+        HttpResponse::Ok().json(report)
+    }
+}
+
+/// One event's yield: counted activations, failures by reason, hours, rates and cost.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_event_yield",
+    params(("id" = String, Path, description = "Event id")),
+    responses(
+        (status = 200, description = "The yield", content((YieldResponse = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event in scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events/{id}/yield")]
+pub async fn get_event_yield(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::event_yield(&state, user, path.into_inner()).await?;
+    Ok(answer(&req, report, "yield"))
+}
+
+/// Compare channels over a period: one row per channel with events, best
+/// activations per staff-hour first. Covers the office and every office below it.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_channels_report",
+    params(PeriodQuery),
+    responses(
+        (status = 200, description = "Channel rows", content((ChannelsReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/channels")]
+pub async fn get_channels_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PeriodQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::channels(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "channels"))
+}
+
+/// Progress against the year's target, with the 28-day rate and the projected date.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_progress_report",
+    params(ProgressQuery),
+    responses(
+        (status = 200, description = "Progress", content((ProgressReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad year or date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/progress")]
+pub async fn get_progress_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<ProgressQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::progress(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "progress"))
+}
+
+/// Activations and failures per local day, week (from Monday) or month, in the office's
+/// time zone.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_daily_report",
+    params(DailyQuery),
+    responses(
+        (status = 200, description = "Series", content((DailyReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period or bucket", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/daily")]
+pub async fn get_daily_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<DailyQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::daily(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "daily"))
+}
+
+/// Per staff member: events, hours, activations, failures, rates, top failure reason.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_staff_report",
+    params(PeriodQuery),
+    responses(
+        (status = 200, description = "Staff rows", content((StaffReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/staff")]
+pub async fn get_staff_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PeriodQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::staff(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "staff"))
+}
+
+/// Compare the offices directly below one (a province's regencies, the nation's
+/// provinces): activity in the period and achievement of the year's target, ranked.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_offices_report",
+    params(OfficesQuery),
+    responses(
+        (status = 200, description = "Office rows", content((OfficesReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period or year", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/offices")]
+pub async fn get_offices_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<OfficesQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::offices(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "offices"))
+}
+
+/// Why attempts fail: by reason, by channel and by age band.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_failures_report",
+    params(PeriodQuery),
+    responses(
+        (status = 200, description = "Breakdown", content((FailuresReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/failures")]
+pub async fn get_failures_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PeriodQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::failures(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "failures"))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_event_yield)
+        .service(get_channels_report)
+        .service(get_progress_report)
+        .service(get_daily_report)
+        .service(get_staff_report)
+        .service(get_offices_report)
+        .service(get_failures_report);
+}

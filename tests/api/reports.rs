@@ -1,0 +1,816 @@
+//! Reports on a small known data set, every figure checked by hand against the contract's
+//! counting rules: two provinces in two time zones (WITA, WIB), several channels, voided and
+//! repeat-citizen rows, events with and without hours and cost, day and period edges, CSV.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+struct World {
+    app: TestApp,
+    p1: String,
+    r1: String,
+    r2: String,
+    p2: String,
+    f1: TestUser,
+    f2: TestUser,
+    f3: TestUser,
+    s1: TestUser,
+    e1: String,
+    e2: String,
+    e3: String,
+}
+
+fn id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn event(app: &TestApp, token: &str, body: Value) -> String {
+    let a = app.post("/events", token, body).await;
+    a.assert_status(201)["id"]
+        .as_str()
+        .expect("event id")
+        .to_string()
+}
+
+async fn hours(app: &TestApp, event: &str, user: &str, h: f64) {
+    app.put(
+        &format!("/events/{event}/staff/{user}"),
+        &app.root_token,
+        json!({ "hours": h }),
+    )
+    .await
+    .assert_status(200);
+}
+
+fn act(
+    event: &str,
+    at: &str,
+    outcome: &str,
+    reason: Option<&str>,
+    age: Option<&str>,
+    nik: Option<&str>,
+) -> Value {
+    let mut v = json!({ "id": id(), "event_id": event, "recorded_at": at, "outcome": outcome });
+    if let Some(r) = reason {
+        v["failure_reason"] = json!(r);
+    }
+    if let Some(a) = age {
+        v["age_band"] = json!(a);
+    }
+    if let Some(n) = nik {
+        v["nik"] = json!(n);
+    }
+    v
+}
+
+async fn sync(app: &TestApp, token: &str, items: Vec<Value>) -> Vec<Value> {
+    let a = app
+        .post("/sync/activations", token, json!({ "items": items }))
+        .await;
+    let results = a.assert_status(200)["results"]
+        .as_array()
+        .expect("results")
+        .clone();
+    for r in &results {
+        assert_eq!(r["status"], "created", "{r}");
+    }
+    results
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let root = app.root_office_id.clone();
+    let p1 = app
+        .create_office(&root, "63", "province", "Asia/Makassar")
+        .await;
+    let r1 = app
+        .create_office(&p1, "63.01", "regency", "Asia/Makassar")
+        .await;
+    let r2 = app
+        .create_office(&p1, "63.10", "regency", "Asia/Makassar")
+        .await;
+    let p2 = app
+        .create_office(&root, "33", "province", "Asia/Jakarta")
+        .await;
+    let r3 = app
+        .create_office(&p2, "33.28", "regency", "Asia/Jakarta")
+        .await;
+    let f1 = app.create_user(&r1, "field_staff").await;
+    let f2 = app.create_user(&r1, "field_staff").await;
+    let s1 = app.create_user(&r1, "supervisor").await;
+    let f3 = app.create_user(&r2, "field_staff").await;
+    let f4 = app.create_user(&r3, "field_staff").await;
+
+    // E1: R1 expo stand, 16:00 WITA on 20 March, Rp 540,000, 4 + 4 staff-hours.
+    let e1 = event(&app, &f1.token, json!({"channel_key": "expo_stand", "title": "Ramadhan Expo",
+        "starts_at": "2024-03-20T08:00:00Z", "ends_at": "2024-03-20T13:00:00Z", "cost_idr": 540000})).await;
+    // E2: R1 village visit on 21 March, no cost, 6 staff-hours.
+    let e2 = event(
+        &app,
+        &f1.token,
+        json!({"channel_key": "village_visit", "title": "Tilik Desa",
+        "starts_at": "2024-03-21T01:00:00Z", "ends_at": "2024-03-21T06:00:00Z"}),
+    )
+    .await;
+    // E3: R1 expo stand at 17:30 UTC on 31 March = 01:30 WITA on 1 April: April's, not March's.
+    let e3 = event(
+        &app,
+        &f1.token,
+        json!({"channel_key": "expo_stand", "title": "Night market",
+        "starts_at": "2024-03-31T17:30:00Z", "ends_at": "2024-03-31T20:00:00Z"}),
+    )
+    .await;
+    // E4: R2 PKK visit on 22 March, Rp 100,000, 3 staff-hours.
+    let e4 = event(&app, &f3.token, json!({"channel_key": "pkk_visit", "title": "PKK",
+        "starts_at": "2024-03-22T02:00:00Z", "ends_at": "2024-03-22T05:00:00Z", "cost_idr": 100000})).await;
+    // E5: R3 (WIB) expo stand at 17:30 UTC on 20 March = 00:30 WIB on 21 March.
+    let e5 = event(
+        &app,
+        &f4.token,
+        json!({"channel_key": "expo_stand", "title": "Expo Tegal",
+        "starts_at": "2024-03-20T17:30:00Z", "ends_at": "2024-03-20T23:00:00Z"}),
+    )
+    .await;
+
+    hours(&app, &e1, &f1.id, 4.0).await;
+    hours(&app, &e1, &f2.id, 4.0).await;
+    hours(&app, &e2, &f1.id, 6.0).await;
+    hours(&app, &e4, &f3.id, 3.0).await;
+
+    let at = "2024-03-20T09:00:00Z";
+    sync(
+        &app,
+        &f1.token,
+        vec![
+            act(&e1, at, "activated", None, None, Some("6301011501900001")),
+            act(&e1, at, "activated", None, None, Some("6301014502850002")),
+            act(&e1, at, "activated", None, None, Some("6301012712000003")),
+            // The same citizen again: stored, never counted.
+            act(&e1, at, "activated", None, None, Some("6301011501900001")),
+            act(&e1, at, "failed", Some("no_smartphone"), Some("60+"), None),
+            act(&e1, at, "failed", Some("no_smartphone"), Some("60+"), None),
+            act(&e1, at, "failed", Some("no_signal"), Some("17-24"), None),
+        ],
+    )
+    .await;
+    // 17:30 UTC is already the 21st in WITA.
+    let f2_items = sync(
+        &app,
+        &f2.token,
+        vec![
+            act(
+                &e1,
+                "2024-03-20T17:30:00Z",
+                "activated",
+                None,
+                None,
+                Some("6301010101010004"),
+            ),
+            act(&e1, at, "activated", None, None, Some("6301010303030005")),
+        ],
+    )
+    .await;
+    let voided = f2_items[1]["id"].as_str().expect("id").to_string();
+    app.delete(
+        &format!("/activations/{voided}"),
+        &f2.token,
+        Some(json!({"reason": "entered twice"})),
+    )
+    .await
+    .assert_status(200);
+    sync(
+        &app,
+        &f1.token,
+        vec![
+            act(&e2, "2024-03-21T03:00:00Z", "activated", None, None, None),
+            act(&e2, "2024-03-21T03:00:00Z", "activated", None, None, None),
+            act(
+                &e2,
+                "2024-03-21T03:00:00Z",
+                "failed",
+                Some("declined"),
+                None,
+                None,
+            ),
+        ],
+    )
+    .await;
+    sync(
+        &app,
+        &f3.token,
+        vec![
+            act(&e4, "2024-03-22T03:00:00Z", "activated", None, None, None),
+            act(
+                &e4,
+                "2024-03-22T03:00:00Z",
+                "failed",
+                Some("no_smartphone"),
+                Some("60+"),
+                None,
+            ),
+        ],
+    )
+    .await;
+    sync(
+        &app,
+        &f4.token,
+        vec![
+            act(&e5, "2024-03-20T17:30:00Z", "activated", None, None, None),
+            act(&e5, "2024-03-20T17:30:00Z", "activated", None, None, None),
+        ],
+    )
+    .await;
+
+    app.put(&format!("/offices/{r1}/targets/2024"), &app.root_token,
+        json!({"eligible_population": 1000, "target_percent": 30.0, "baseline_activations": 10, "baseline_date": "2024-01-01"}))
+        .await
+        .assert_status(200);
+    app.put(&format!("/offices/{r2}/targets/2024"), &app.root_token,
+        json!({"eligible_population": 50, "target_percent": 10.0, "baseline_activations": 0, "baseline_date": "2024-01-01"}))
+        .await
+        .assert_status(200);
+
+    World {
+        app,
+        p1,
+        r1,
+        r2,
+        p2,
+        f1,
+        f2,
+        f3,
+        s1,
+        e1,
+        e2,
+        e3,
+    }
+}
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-12)
+}
+
+#[track_caller]
+fn assert_num(v: &Value, expected: f64) {
+    assert!(close(v, expected), "expected {expected}, got {v}");
+}
+
+#[tokio::test]
+async fn every_report_figure_matches_the_counting_rules() {
+    let w = world().await;
+    let app = &w.app;
+    let root = &app.root_token;
+
+    // --- yields ---
+    let y1 = app
+        .get(&format!("/events/{}/yield", w.e1), &w.s1.token)
+        .await;
+    let y1 = y1.assert_status(200);
+    assert_eq!(
+        y1["activated"], 4,
+        "3 + 1 counted; the repeat and the voided one are not"
+    );
+    assert_eq!(y1["failed"], 3);
+    assert_num(&y1["success_rate"], 4.0 / 7.0);
+    assert_eq!(
+        y1["failure_reasons"],
+        json!({"no_smartphone": 2, "no_signal": 1})
+    );
+    assert_num(&y1["staff_hours"], 8.0);
+    assert_num(&y1["activations_per_staff_hour"], 0.5);
+    assert_num(&y1["cost_per_activation_idr"], 135000.0);
+    let staff = y1["staff"].as_array().expect("staff");
+    let f1_row = staff
+        .iter()
+        .find(|s| s["user_id"] == w.f1.id.as_str())
+        .expect("f1");
+    assert_eq!(
+        (f1_row["activated"].clone(), f1_row["failed"].clone()),
+        (json!(3), json!(3))
+    );
+    assert_num(&f1_row["hours"], 4.0);
+    let f2_row = staff
+        .iter()
+        .find(|s| s["user_id"] == w.f2.id.as_str())
+        .expect("f2");
+    assert_eq!(
+        (f2_row["activated"].clone(), f2_row["failed"].clone()),
+        (json!(1), json!(0))
+    );
+
+    let y2 = app.get(&format!("/events/{}/yield", w.e2), root).await;
+    let y2 = y2.assert_status(200);
+    assert_eq!(
+        (y2["activated"].clone(), y2["failed"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_num(&y2["activations_per_staff_hour"], 2.0 / 6.0);
+    assert!(y2["cost_per_activation_idr"].is_null(), "no cost: null");
+
+    let y3 = app.get(&format!("/events/{}/yield", w.e3), root).await;
+    let y3 = y3.assert_status(200);
+    assert_eq!(
+        (y3["activated"].clone(), y3["failed"].clone()),
+        (json!(0), json!(0))
+    );
+    for field in [
+        "success_rate",
+        "staff_hours",
+        "activations_per_staff_hour",
+        "cost_per_activation_idr",
+    ] {
+        assert!(
+            y3[field].is_null(),
+            "{field} must be null, got {}",
+            y3[field]
+        );
+    }
+    assert_eq!(y3["failure_reasons"], json!({}));
+
+    // --- channels: March in province 63 (E3 is April's by local date) ---
+    let ch = app
+        .get(
+            &format!(
+                "/reports/channels?office_id={}&from=2024-03-01&to=2024-03-31",
+                w.p1
+            ),
+            root,
+        )
+        .await;
+    let rows = ch.assert_status(200)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    let keys: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["channel_key"].as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["expo_stand", "village_visit", "pkk_visit"],
+        "best per staff-hour first, ties by activations"
+    );
+    let expo = &rows[0];
+    assert_eq!(
+        (
+            expo["events"].clone(),
+            expo["activated"].clone(),
+            expo["failed"].clone()
+        ),
+        (json!(1), json!(4), json!(3))
+    );
+    assert_num(&expo["success_rate"], 4.0 / 7.0);
+    assert_num(&expo["median_activated_per_event"], 4.0);
+    assert_num(&expo["staff_hours"], 8.0);
+    assert_num(&expo["activations_per_staff_hour"], 0.5);
+    assert_num(&expo["cost_per_activation_idr"], 135000.0);
+    assert_eq!(expo["top_failure_reason"], "no_smartphone");
+    let village = &rows[1];
+    assert_eq!(village["top_failure_reason"], "declined");
+    assert!(village["cost_per_activation_idr"].is_null());
+    assert_num(&village["activations_per_staff_hour"], 1.0 / 3.0);
+    let pkk = &rows[2];
+    assert_num(&pkk["cost_per_activation_idr"], 100000.0);
+    assert_num(&pkk["success_rate"], 0.5);
+
+    // Stretching the period to 1 April brings E3 in: two expo events, medians of 4 and 0.
+    let ch = app
+        .get(
+            &format!(
+                "/reports/channels?office_id={}&from=2024-03-01&to=2024-04-01",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    let rows = ch.assert_status(200)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    let expo = rows
+        .iter()
+        .find(|r| r["channel_key"] == "expo_stand")
+        .expect("expo");
+    assert_eq!(expo["events"], 2);
+    assert_num(&expo["median_activated_per_event"], 2.0);
+    assert_num(&expo["staff_hours"], 8.0);
+    assert_eq!(rows.len(), 2, "R1 only: expo and village, not R2's PKK");
+
+    // --- daily, in each office's own time zone ---
+    let d = app
+        .get(
+            &format!(
+                "/reports/daily?office_id={}&from=2024-03-19&to=2024-03-22",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    assert_eq!(
+        d.assert_status(200)["days"],
+        json!([
+            {"date": "2024-03-19", "activated": 0, "failed": 0},
+            {"date": "2024-03-20", "activated": 3, "failed": 3},
+            {"date": "2024-03-21", "activated": 3, "failed": 1},
+            {"date": "2024-03-22", "activated": 0, "failed": 0},
+        ])
+    );
+    let d = app
+        .get(
+            &format!(
+                "/reports/daily?office_id={}&from=2024-03-20&to=2024-03-21",
+                w.p2
+            ),
+            root,
+        )
+        .await;
+    assert_eq!(
+        d.assert_status(200)["days"],
+        json!([{"date": "2024-03-20", "activated": 0, "failed": 0}, {"date": "2024-03-21", "activated": 2, "failed": 0}])
+    );
+    let wk = app
+        .get(
+            &format!(
+                "/reports/daily?office_id={}&from=2024-03-18&to=2024-03-31&bucket=week",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    assert_eq!(
+        wk.assert_status(200)["days"],
+        json!([{"date": "2024-03-18", "activated": 6, "failed": 4}, {"date": "2024-03-25", "activated": 0, "failed": 0}])
+    );
+    let mo = app
+        .get(
+            &format!(
+                "/reports/daily?office_id={}&from=2024-03-01&to=2024-04-30&bucket=month",
+                w.p1
+            ),
+            root,
+        )
+        .await;
+    assert_eq!(
+        mo.assert_status(200)["days"],
+        json!([{"date": "2024-03-01", "activated": 7, "failed": 5}, {"date": "2024-04-01", "activated": 0, "failed": 0}])
+    );
+
+    // --- progress ---
+    let pr = app
+        .get(
+            &format!(
+                "/reports/progress?office_id={}&year=2024&as_of=2024-03-31",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    let pr = pr.assert_status(200);
+    assert_eq!(pr["eligible_population"], 1000);
+    assert_eq!(pr["target_activations"], 300);
+    assert_eq!(pr["baseline_activations"], 10);
+    assert_eq!(pr["tracked_activations"], 6);
+    assert_eq!(pr["total_activations"], 16);
+    assert_num(&pr["achieved_percent"], 1.6);
+    assert_eq!(pr["remaining"], 284);
+    assert_num(&pr["daily_rate_28d"], 6.0 / 28.0);
+    let as_of = NaiveDate::from_ymd_opt(2024, 3, 31).expect("date");
+    let days = (284.0_f64 / (6.0 / 28.0)).ceil() as i64;
+    assert_eq!(
+        pr["projected_target_date"],
+        (as_of + Duration::days(days)).to_string()
+    );
+
+    let pr = app
+        .get(
+            &format!(
+                "/reports/progress?office_id={}&year=2024&as_of=2024-06-30",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    let pr = pr.assert_status(200);
+    assert_num(&pr["daily_rate_28d"], 0.0);
+    assert!(
+        pr["projected_target_date"].is_null(),
+        "no recent rate: null"
+    );
+
+    let none = app
+        .get(
+            &format!(
+                "/reports/progress?office_id={}&year=2025&as_of=2025-01-10",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    let none = none.assert_status(200);
+    for field in [
+        "eligible_population",
+        "target_percent",
+        "target_activations",
+        "baseline_activations",
+        "achieved_percent",
+        "remaining",
+        "projected_target_date",
+    ] {
+        assert!(
+            none[field].is_null(),
+            "{field}: no 2025 target, must be null"
+        );
+    }
+    assert_eq!(none["tracked_activations"], 0);
+
+    // --- offices: province 63 compares R1 and R2; R2 ranks first on achievement ---
+    let of = app.get(&format!("/reports/offices?office_id={}&from=2024-03-01&to=2024-03-31&year=2024&as_of=2024-03-31", w.p1), root).await;
+    let rows = of.assert_status(200)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["office_id"], w.r2.as_str());
+    assert_eq!(rows[0]["rank"], 1);
+    assert_num(&rows[0]["achieved_percent"], 2.0);
+    assert_eq!(rows[0]["target_activations"], 5);
+    assert_eq!(rows[1]["office_id"], w.r1.as_str());
+    assert_eq!(
+        (
+            rows[1]["events"].clone(),
+            rows[1]["activated"].clone(),
+            rows[1]["failed"].clone()
+        ),
+        (json!(2), json!(6), json!(4))
+    );
+    assert_num(&rows[1]["staff_hours"], 14.0);
+    assert_num(&rows[1]["activations_per_staff_hour"], 6.0 / 14.0);
+    assert_num(&rows[1]["achieved_percent"], 1.6);
+
+    // --- staff in R1 ---
+    let st = app
+        .get(
+            &format!(
+                "/reports/staff?office_id={}&from=2024-03-01&to=2024-03-31",
+                w.r1
+            ),
+            root,
+        )
+        .await;
+    let rows = st.assert_status(200)["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    assert_eq!(rows[0]["user_id"], w.f1.id.as_str());
+    assert_eq!(
+        (
+            rows[0]["events"].clone(),
+            rows[0]["activated"].clone(),
+            rows[0]["failed"].clone()
+        ),
+        (json!(2), json!(5), json!(4))
+    );
+    assert_num(&rows[0]["hours"], 10.0);
+    assert_num(&rows[0]["activations_per_staff_hour"], 0.5);
+    assert_eq!(rows[0]["top_failure_reason"], "no_smartphone");
+    assert_eq!(rows[1]["user_id"], w.f2.id.as_str());
+    assert_num(&rows[1]["success_rate"], 1.0);
+    assert!(rows[1]["top_failure_reason"].is_null());
+
+    // --- failures in province 63 ---
+    let fl = app
+        .get(
+            &format!(
+                "/reports/failures?office_id={}&from=2024-03-01&to=2024-03-31",
+                w.p1
+            ),
+            root,
+        )
+        .await;
+    let fl = fl.assert_status(200);
+    assert_eq!(fl["failed"], 5);
+    assert_eq!(
+        fl["by_reason"]
+            .as_array()
+            .expect("by_reason")
+            .iter()
+            .map(|r| (r["reason"].clone(), r["failed"].clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (json!("no_smartphone"), json!(3)),
+            (json!("declined"), json!(1)),
+            (json!("no_signal"), json!(1))
+        ]
+    );
+    assert_num(&fl["by_reason"][0]["share"], 0.6);
+    let elderly = fl["by_age_band"]
+        .as_array()
+        .expect("bands")
+        .iter()
+        .find(|b| b["key"] == "60+")
+        .expect("60+")
+        .clone();
+    assert_eq!(
+        (elderly["attempts"].clone(), elderly["failed"].clone()),
+        (json!(3), json!(3))
+    );
+    assert_eq!(elderly["reasons"], json!({"no_smartphone": 3}));
+    let expo = fl["by_channel"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|b| b["key"] == "expo_stand")
+        .expect("expo")
+        .clone();
+    assert_eq!(
+        (expo["attempts"].clone(), expo["failed"].clone()),
+        (json!(7), json!(3))
+    );
+}
+
+#[tokio::test]
+async fn reports_answer_csv_on_request() {
+    let w = world().await;
+    let app = &w.app;
+    let a = app
+        .send(
+            app.client
+                .get(app.url(&format!(
+                    "/reports/channels?office_id={}&from=2024-03-01&to=2024-03-31",
+                    w.p1
+                )))
+                .bearer_auth(&app.root_token)
+                .header("accept", "text/csv"),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    assert!(
+        a.content_type().starts_with("text/csv"),
+        "{}",
+        a.content_type()
+    );
+    let lines: Vec<&str> = a.text.lines().collect();
+    assert_eq!(lines[0], "channel_key,events,activated,failed,success_rate,median_activated_per_event,staff_hours,activations_per_staff_hour,cost_per_activation_idr,top_failure_reason");
+    assert_eq!(
+        lines[1],
+        format!(
+            "expo_stand,1,4,3,{},4,8,0.5,135000,no_smartphone",
+            4.0_f64 / 7.0
+        )
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "village_visit,1,2,1,{},2,6,{},,declined",
+            2.0_f64 / 3.0,
+            2.0_f64 / 6.0
+        )
+    );
+    assert_eq!(lines.len(), 4);
+
+    let d = app
+        .send(
+            app.client
+                .get(app.url(&format!(
+                    "/reports/daily?office_id={}&from=2024-03-20&to=2024-03-21",
+                    w.r1
+                )))
+                .bearer_auth(&app.root_token)
+                .header("accept", "text/csv"),
+        )
+        .await;
+    assert_eq!(
+        d.text,
+        "date,activated,failed\n2024-03-20,3,3\n2024-03-21,3,1\n"
+    );
+
+    let p = app
+        .send(
+            app.client
+                .get(app.url(&format!(
+                    "/reports/progress?office_id={}&year=2025&as_of=2025-01-10",
+                    w.r2
+                )))
+                .bearer_auth(&app.root_token)
+                .header("accept", "text/csv"),
+        )
+        .await;
+    let row: Vec<&str> = p.text.lines().nth(1).expect("row").split(',').collect();
+    assert_eq!(row[3], "", "a null figure is an empty cell");
+}
+
+#[tokio::test]
+async fn report_scope_and_roles() {
+    let w = world().await;
+    let app = &w.app;
+    // A field staff sees their own office's reports only.
+    app.get(
+        "/reports/channels?from=2024-03-01&to=2024-03-31",
+        &w.f3.token,
+    )
+    .await
+    .assert_status(200);
+    app.get(
+        &format!("/reports/channels?office_id={}", w.r1),
+        &w.f3.token,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.get(&format!("/reports/daily?office_id={}", w.p1), &w.f1.token)
+        .await
+        .assert_problem(404, "not_found");
+    // A regency supervisor cannot read the province or another regency.
+    app.get(
+        &format!("/reports/progress?office_id={}", w.p1),
+        &w.s1.token,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.get(&format!("/reports/offices?office_id={}", w.r2), &w.s1.token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/events/{}/yield", w.e1), &w.f3.token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/events/not-a-uuid/yield", &w.s1.token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        &format!("/reports/staff?office_id={}", uuid::Uuid::new_v4()),
+        &app.root_token,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Without a token: 401.
+    app.request(reqwest::Method::GET, "/reports/channels", None, None)
+        .await
+        .assert_problem(401, "unauthorized");
+    let _ = (&w.f2, &w.p2);
+}
+
+#[tokio::test]
+async fn report_validation_names_every_bad_field() {
+    let w = world().await;
+    let app = &w.app;
+    let root = &app.root_token;
+    let a = app
+        .get(
+            "/reports/daily?from=2024-13-01&to=yesterday&bucket=year",
+            root,
+        )
+        .await;
+    a.assert_problem(422, "validation_failed");
+    let mut fields = a.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["bucket", "from", "to"]);
+    app.get("/reports/channels?from=2024-04-01&to=2024-03-01", root)
+        .await
+        .assert_problem(422, "validation_failed");
+    app.get("/reports/progress?year=1900", root)
+        .await
+        .assert_problem(422, "validation_failed");
+    app.get("/reports/channels?office=x", root)
+        .await
+        .assert_problem(400, "malformed_request");
+    app.get("/reports/progress?year=abc", root)
+        .await
+        .assert_problem(400, "malformed_request");
+}
+
+#[tokio::test]
+async fn roll_ups_equal_a_recount_from_the_activations() {
+    let w = world().await;
+    let app = &w.app;
+    let paths = [
+        format!("/reports/channels?office_id={}&from=2024-03-01&to=2024-04-30", w.app.root_office_id),
+        format!("/reports/offices?office_id={}&from=2024-03-01&to=2024-04-30&year=2024&as_of=2024-03-31", w.app.root_office_id),
+        format!("/reports/failures?office_id={}&from=2024-03-01&to=2024-04-30", w.app.root_office_id),
+        format!("/reports/daily?office_id={}&from=2024-03-01&to=2024-04-30", w.app.root_office_id),
+    ];
+    // Moving R1 from WITA to WIB re-dates its activations: the per-day tallies must follow.
+    app.patch(
+        &format!("/offices/{}", w.r1),
+        &app.root_token,
+        json!({"timezone": "Asia/Jakarta"}),
+    )
+    .await
+    .assert_status(200);
+    let mut before = Vec::new();
+    for p in &paths {
+        before.push(app.get(p, &app.root_token).await.assert_status(200).clone());
+    }
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(jemput::reports::rollup::rebuild)
+            .expect("rebuild")
+    })
+    .await
+    .expect("task");
+    for (p, b) in paths.iter().zip(before) {
+        let after = app.get(p, &app.root_token).await.assert_status(200).clone();
+        assert_eq!(after, b, "roll-up drift on {p}");
+    }
+    let _ = (&w.r2, &w.f1);
+}
