@@ -9,7 +9,6 @@
 //! `--iterations` calls) for one regency and for the nation, beside the same figures
 //! computed by one hand-written SQL query over the raw activations (median of 5 runs).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -37,18 +36,6 @@ const CHANNELS: [&str; 11] = [
     "partner_event",
     "other",
 ];
-const REASONS: [&str; 9] = [
-    "no_smartphone",
-    "phone_no_camera",
-    "no_signal",
-    "ektp_not_recorded",
-    "data_mismatch",
-    "no_email",
-    "declined",
-    "app_error",
-    "other",
-];
-const BANDS: [&str; 4] = ["17-24", "25-39", "40-59", "60+"];
 const TZS: [&str; 3] = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"];
 const PASSWORD: &str = "bench-password-123";
 
@@ -232,7 +219,7 @@ fn generate(db: &Db, n: usize) -> Generated {
 
     // Events: about 50 attempts each, spread over the year and the channels.
     let n_events = (n / 50).max(regencies.len());
-    let mut ev: Vec<(String, usize, String, NaiveDate)> = Vec::with_capacity(n_events);
+    let mut ev: Vec<String> = Vec::with_capacity(n_events);
     let mut event_rows = Vec::with_capacity(n_events);
     for i in 0..n_events {
         let r = i % regencies.len();
@@ -258,117 +245,94 @@ fn generate(db: &Db, n: usize) -> Generated {
             events::created_at.eq(now),
             events::updated_at.eq(now),
         ));
-        ev.push((id, r, channel.to_string(), day));
+        ev.push(id);
     }
     conn.batch_execute("BEGIN").expect("begin");
     bulk!(conn, events::table, event_rows, 1000);
     conn.batch_execute("COMMIT").expect("commit");
 
-    let mut et: HashMap<usize, (i32, i32, [i32; 9])> = HashMap::new();
-    let mut dt: HashMap<(usize, NaiveDate), (i32, i32)> = HashMap::new();
-    let mut ot: HashMap<(usize, &str, &str, &str), i32> = HashMap::new();
-    let chunk = 20_000;
-    let mut done = 0;
+    // Activations and roll-ups are generated inside the database: a numbered series joined
+    // to the events, outcome, reason and age band drawn by arithmetic on the row number
+    // (70 % activated, 2 % of activations repeat citizens).
+    let pg = matches!(conn, DbConn::Pg(_));
+    conn.batch_execute(
+        "CREATE TEMP TABLE ev_idx AS SELECT (ROW_NUMBER() OVER (ORDER BY id)) - 1 AS i, id, office_id, \
+         channel_key, local_date, created_by FROM events; CREATE INDEX ev_idx_i ON ev_idx (i)",
+    )
+    .expect("event index");
+    let n_ev = ev.len();
+    let chunk = 1_000_000usize;
+    let mut done = 0usize;
     while done < n {
-        let m = chunk.min(n - done);
-        let mut rows = Vec::with_capacity(m);
-        for _ in 0..m {
-            let e = rng.gen_range(0..ev.len());
-            let (eid, r, channel, day) = &ev[e];
-            let activated = rng.gen_bool(0.7);
-            let repeat = activated && rng.gen_bool(0.02);
-            let reason = (!activated).then(|| REASONS[rng.gen_range(0..REASONS.len())]);
-            let band = BANDS[rng.gen_range(0..BANDS.len())];
-            let outcome = if activated { "activated" } else { "failed" };
-            if !repeat {
-                let t = et.entry(e).or_default();
-                let d = dt.entry((*r, *day)).or_default();
-                if activated {
-                    t.0 += 1;
-                    d.0 += 1;
-                } else {
-                    t.1 += 1;
-                    t.2[jemput::reports::rollup::reason_index(reason)] += 1;
-                    d.1 += 1;
-                }
-                *ot.entry((e, outcome, reason.unwrap_or(""), band))
-                    .or_default() += 1;
-            }
-            rows.push((
-                activations::id.eq(uuid::Uuid::new_v4().to_string()),
-                activations::event_id.eq(eid.clone()),
-                activations::office_id.eq(regencies[*r].0.clone()),
-                activations::channel_key.eq(channel.clone()),
-                activations::staff_id.eq(format!("00000000-0000-4000-8000-{:012}", r)),
-                activations::recorded_at.eq(ts(*day, 3, rng.gen_range(0..59))),
-                activations::local_date.eq(*day),
-                activations::outcome.eq(outcome),
-                activations::failure_reason.eq(reason),
-                activations::age_band.eq(Some(band)),
-                activations::repeat_citizen.eq(repeat),
-                activations::content_hash.eq("bench"),
-                activations::created_by.eq(format!("00000000-0000-4000-8000-{:012}", r)),
-                activations::created_at.eq(now),
-            ));
-        }
+        let (lo, hi) = (done, (done + chunk).min(n) - 1);
+        let (series, id, at) = if pg {
+            (
+                format!("generate_series({lo}, {hi}) AS s(g)"),
+                "gen_random_uuid()::text",
+                "e.local_date + time '03:00'",
+            )
+        } else {
+            (
+                "s".to_string(),
+                "lower(hex(randomblob(16)))",
+                "e.local_date || ' 03:00:00'",
+            )
+        };
+        let with = if pg {
+            String::new()
+        } else {
+            format!("WITH RECURSIVE s(g) AS (SELECT {lo} UNION ALL SELECT g + 1 FROM s WHERE g < {hi}) ")
+        };
+        let sql = format!(
+            "{with}INSERT INTO activations (id, event_id, office_id, channel_key, staff_id, recorded_at, local_date, \
+             outcome, failure_reason, age_band, repeat_citizen, content_hash, created_by, created_at) \
+             SELECT {id}, e.id, e.office_id, e.channel_key, e.created_by, {at}, e.local_date, \
+               CASE WHEN (g * 40503 + 977) % 100 < 70 THEN 'activated' ELSE 'failed' END, \
+               CASE WHEN (g * 40503 + 977) % 100 < 70 THEN NULL ELSE \
+                 CASE (g * 7 + g / 9) % 9 WHEN 0 THEN 'no_smartphone' WHEN 1 THEN 'phone_no_camera' \
+                 WHEN 2 THEN 'no_signal' WHEN 3 THEN 'ektp_not_recorded' WHEN 4 THEN 'data_mismatch' \
+                 WHEN 5 THEN 'no_email' WHEN 6 THEN 'declined' WHEN 7 THEN 'app_error' ELSE 'other' END END, \
+               CASE (g * 13 + g / 4) % 4 WHEN 0 THEN '17-24' WHEN 1 THEN '25-39' WHEN 2 THEN '40-59' ELSE '60+' END, \
+               (g * 40503 + 977) % 100 < 70 AND g % 50 = 0, 'bench', e.created_by, '2025-12-31 00:00:00' \
+             FROM {series} JOIN ev_idx e ON e.i = (g * 2654435761 + 12345) % 4294967296 % {n_ev}"
+        );
         conn.batch_execute("BEGIN").expect("begin");
-        bulk!(conn, activations::table, rows, 1000);
+        conn.batch_execute(&sql).expect("generate activations");
         conn.batch_execute("COMMIT").expect("commit");
-        done += m;
+        done = hi + 1;
         eprint!("\r  {done}/{n} activations");
     }
     eprintln!();
+    let counted = "CASE WHEN outcome = 'activated' AND NOT repeat_citizen THEN 1 ELSE 0 END";
+    let failed = "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END";
+    let reasons: String = jemput::reports::rollup::REASONS
+        .iter()
+        .map(|r| format!(", SUM(CASE WHEN failure_reason = '{r}' THEN 1 ELSE 0 END)"))
+        .collect();
+    let reason_cols: String = jemput::reports::rollup::REASONS
+        .iter()
+        .map(|r| format!(", failed_{r}"))
+        .collect();
     conn.batch_execute("BEGIN").expect("begin");
-    let et_rows: Vec<_> = et
-        .iter()
-        .map(|(e, (a, f, r))| {
-            use event_tallies as t;
-            (
-                (
-                    t::event_id.eq(ev[*e].0.clone()),
-                    t::activated.eq(*a),
-                    t::failed.eq(*f),
-                ),
-                (
-                    t::failed_no_smartphone.eq(r[0]),
-                    t::failed_phone_no_camera.eq(r[1]),
-                    t::failed_no_signal.eq(r[2]),
-                    t::failed_ektp_not_recorded.eq(r[3]),
-                    t::failed_data_mismatch.eq(r[4]),
-                    t::failed_no_email.eq(r[5]),
-                    t::failed_declined.eq(r[6]),
-                    t::failed_app_error.eq(r[7]),
-                    t::failed_other.eq(r[8]),
-                ),
-            )
-        })
-        .collect();
-    bulk!(conn, event_tallies::table, et_rows, 2000);
-    let dt_rows: Vec<_> = dt
-        .iter()
-        .map(|((r, d), (a, f))| {
-            (
-                daily_tallies::office_id.eq(regencies[*r].0.clone()),
-                daily_tallies::local_date.eq(*d),
-                daily_tallies::activated.eq(*a),
-                daily_tallies::failed.eq(*f),
-            )
-        })
-        .collect();
-    bulk!(conn, daily_tallies::table, dt_rows, 2000);
-    let ot_rows: Vec<_> = ot
-        .iter()
-        .map(|((e, o, r, b), n)| {
-            (
-                event_outcome_tallies::event_id.eq(ev[*e].0.clone()),
-                event_outcome_tallies::outcome.eq(*o),
-                event_outcome_tallies::failure_reason.eq(*r),
-                event_outcome_tallies::age_band.eq(*b),
-                event_outcome_tallies::n.eq(*n),
-            )
-        })
-        .collect();
-    bulk!(conn, event_outcome_tallies::table, ot_rows, 2000);
+    conn.batch_execute(&format!(
+        "INSERT INTO event_tallies (event_id, activated, failed{reason_cols}) \
+         SELECT event_id, SUM({counted}), SUM({failed}){reasons} FROM activations \
+         WHERE voided_at IS NULL GROUP BY event_id"
+    ))
+    .expect("event tallies");
+    conn.batch_execute(&format!(
+        "INSERT INTO daily_tallies (office_id, local_date, activated, failed) \
+         SELECT office_id, local_date, SUM({counted}), SUM({failed}) FROM activations \
+         WHERE voided_at IS NULL GROUP BY office_id, local_date"
+    ))
+    .expect("daily tallies");
+    conn.batch_execute(
+        "INSERT INTO event_outcome_tallies (event_id, outcome, failure_reason, age_band, n) \
+         SELECT event_id, outcome, COALESCE(failure_reason, ''), COALESCE(age_band, 'unknown'), COUNT(*) \
+         FROM activations WHERE voided_at IS NULL AND NOT (outcome = 'activated' AND repeat_citizen) \
+         GROUP BY event_id, outcome, COALESCE(failure_reason, ''), COALESCE(age_band, 'unknown')",
+    )
+    .expect("outcome tallies");
     conn.batch_execute("COMMIT").expect("commit");
     match conn {
         DbConn::Pg(c) => c.batch_execute("ANALYZE").expect("analyze"),
