@@ -8,6 +8,7 @@ mod activations;
 mod auth;
 mod channels;
 mod events;
+mod group_commit;
 mod platform;
 mod schema_parity;
 mod sync_changes;
