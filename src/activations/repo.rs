@@ -174,8 +174,14 @@ pub fn first_activations(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let hashes: Vec<&str> = keys.iter().map(|(_, h)| h.as_str()).collect();
-    let offices: Vec<&str> = keys.iter().map(|(o, _)| o.as_str()).collect();
+    // Distinct values: SQLite probes the primary key once per (office, hash) pair of the
+    // two IN lists, so repeated offices would multiply the probes.
+    let mut hashes: Vec<&str> = keys.iter().map(|(_, h)| h.as_str()).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut offices: Vec<&str> = keys.iter().map(|(o, _)| o.as_str()).collect();
+    offices.sort_unstable();
+    offices.dedup();
     Ok(citizens::table
         .filter(citizens::nik_hash.eq_any(hashes))
         .filter(citizens::office_id.eq_any(offices))

@@ -238,6 +238,7 @@ pub async fn sync(
             ),
         ));
     }
+    let started = std::time::Instant::now();
     let now = crate::db::now();
     let key = state.nik_key.expose_secret();
     let prepared: Vec<Result<Prepared, AppError>> = items
@@ -253,7 +254,26 @@ pub async fn sync(
             .collect());
     }
     let user = user.clone();
-    state.db.write(move |c| store(c, &user, prepared)).await
+    let prepared_in = started.elapsed();
+    // Grouped: on SQLite, concurrent batches share one commit (one fsync); each batch
+    // still runs alone in its own savepoint and is answered only after the commit.
+    let (verdicts, locked_at, work) = state
+        .db
+        .write_grouped(move |c| {
+            let locked_at = started.elapsed();
+            let t = std::time::Instant::now();
+            store(c, &user, prepared).map(|v| (v, locked_at, t.elapsed()))
+        })
+        .await?;
+    tracing::debug!(
+        items = verdicts.len(),
+        prepare_us = prepared_in.as_micros() as u64,
+        wait_us = (locked_at - prepared_in).as_micros() as u64,
+        work_us = work.as_micros() as u64,
+        total_us = started.elapsed().as_micros() as u64,
+        "sync batch stored"
+    );
+    Ok(verdicts)
 }
 
 /// The transaction of a sync batch.

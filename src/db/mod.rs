@@ -3,6 +3,7 @@
 //! async workers.
 
 mod errors;
+mod group;
 pub mod migrations;
 
 use std::path::{Path, PathBuf};
@@ -145,6 +146,8 @@ pub struct Db {
     pool: DbPool,
     backend: Backend,
     write_lock: Arc<std::sync::Mutex<()>>,
+    /// SQLite writes waiting for the next group commit (`write_grouped`).
+    group: Arc<group::GroupQueue>,
 }
 
 impl Db {
@@ -171,6 +174,7 @@ impl Db {
             pool,
             backend,
             write_lock: Arc::new(std::sync::Mutex::new(())),
+            group: Arc::new(group::GroupQueue::new(url)),
         })
     }
 
@@ -222,18 +226,21 @@ impl Db {
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError>,
     {
-        let mut conn = self.conn()?;
         match self.backend {
             Backend::Postgres => {
+                let mut conn = self.conn()?;
                 let c: &mut DbConn = &mut conn;
                 c.transaction(f)
             }
             Backend::Sqlite => {
                 // A poisoned lock only means another writer panicked; SQLite rolled it back.
+                // The lock comes before the connection: waiting writers hold no pooled
+                // connection, so readers (and a group commit) never starve behind them.
                 let _guard = self
                     .write_lock
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut conn = self.conn()?;
                 sqlite_immediate_transaction(&mut conn, f)
             }
         }

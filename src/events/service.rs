@@ -83,13 +83,17 @@ fn is_creator_or_supervisor(user: &AuthUser, event: &Event) -> bool {
 }
 
 /// The office-dependent rules: a channel the office may use, an area inside its region.
+/// `only` limits the checks to the fields an edit changed (`None`: all).
 fn check_for_office(
     conn: &mut DbConn,
     office: &Office,
     draft: &EventDraft,
+    only: Option<&[&str]>,
 ) -> Result<(), AppError> {
+    let wanted = |f: &str| only.is_none_or(|fields| fields.contains(&f));
     let mut v = Validator::new();
-    if !channels::repo::is_visible(conn, &office.path, &draft.channel_key)? {
+    if wanted("channel_key") && !channels::repo::is_visible(conn, &office.path, &draft.channel_key)?
+    {
         v.push(FieldError::new(
             "channel_key",
             "unknown_channel",
@@ -99,7 +103,7 @@ fn check_for_office(
             ),
         ));
     }
-    if let Some(a) = &draft.area_code {
+    if let Some(a) = draft.area_code.as_ref().filter(|_| wanted("area_code")) {
         if !a.is_within(&office.code) {
             v.push(crate::domain::AreaCode::outside_error("area_code"));
         }
@@ -160,7 +164,7 @@ pub async fn create(
                     return same_or_conflict(existing, &hash, &scope, c);
                 }
             }
-            check_for_office(c, &office, &cmd.draft)?;
+            check_for_office(c, &office, &cmd.draft, None)?;
             let now = crate::db::now();
             let d = cmd.draft;
             let event = Event {
@@ -327,7 +331,7 @@ pub async fn update(
             }
             let mut draft = EventDraft::from_event(&event);
             let changed = req.apply(&mut draft)?;
-            check_for_office(c, &office, &draft)?;
+            check_for_office(c, &office, &draft, Some(&changed))?;
             if changed.contains(&"starts_at") || changed.contains(&"ends_at") {
                 let max = 24.0 * local_days(office.tz(), draft.starts_at, draft.ends_at) as f64;
                 if repo::max_staff_hours(c, &event.id)?.is_some_and(|h| h > max) {

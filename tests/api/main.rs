@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod channels;
 mod events;
+mod group_commit;
 mod offices;
 mod platform;
 mod reports;

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Sync ingest benchmark: activations stored per second through POST /sync/activations
+# (batches of 50 fresh items, 32 concurrent connections, 10 s, wrk with benches/sync.lua),
+# beside the rate of the same rows inserted straight into the same database by
+# benches/raw_insert.rs in 50-row transactions (1 thread on SQLite, 8 on PostgreSQL).
+#
+#   benches/sync.sh                # both backends
+#   benches/sync.sh sqlite         # or: postgres
+#   DURATION=10 CONNECTIONS=32 BATCH=50 benches/sync.sh
+#
+# The API rate counts rows actually in the database after the run (not requests sent).
+# PostgreSQL runs on a throw-away PostgreSQL 15 cluster with its default durability
+# (fsync and synchronous_commit on), as SQLite runs with synchronous=FULL: every
+# acknowledged row is on disk in both columns.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends="${1:-sqlite postgres}"
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-32}"
+BATCH="${BATCH:-50}"
+WARMUP="${WARMUP:-2}"
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v jq >/dev/null || need+=(jq)
+command -v curl >/dev/null || need+=(curl)
+if [[ " $backends " == *" postgres "* ]] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+  need+=(postgresql-15)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "building (release)..."
+cargo build --release --locked --quiet --bin jemput
+cargo bench --locked --quiet --bench raw_insert --no-run 2>/dev/null
+BIN="$PWD/target/release/jemput"
+raw() { cargo bench --locked --quiet --bench raw_insert -- "$@"; }
+
+work="$(mktemp -d /tmp/jemput-bench.XXXXXX)"
+pg_dir=""
+server_pid=""
+as_pg=()
+pgbin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  if [ -n "$pg_dir" ]; then
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+start_postgres() {
+  pg_dir="$(mktemp -d /tmp/jemput-bench-pg.XXXXXX)"
+  local port; port="$(free_port)"
+  if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$pgbin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 >/dev/null
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+results=()
+
+run_backend() {
+  local name="$1" url="$2" raw_threads="$3"
+  local port; port="$(free_port)"
+  local base="http://127.0.0.1:$port/api/v1"
+  echo "=== $name: setting up ==="
+  DATABASE_URL="$url" JEMPUT_ADMIN_PASSWORD="bench-admin-password-1" \
+    "$BIN" init --admin-username bench >/dev/null
+  DATABASE_URL="$url" JEMPUT_BIND="127.0.0.1:$port" "$BIN" serve >"$work/$name-server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+  local token
+  token="$(curl -sf "$base/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"bench","password":"bench-admin-password-1"}' | jq -r .access_token)"
+  local event
+  event="$(curl -sf "$base/events" -H 'content-type: application/json' -H "authorization: Bearer $token" \
+    -d '{"channel_key":"village_visit","title":"Benchmark","starts_at":"2024-03-18T08:00:00+08:00","ends_at":"2024-03-18T17:00:00+08:00"}')"
+  local event_id office_id staff_id
+  event_id="$(jq -r .id <<<"$event")"
+  office_id="$(jq -r .office_id <<<"$event")"
+  staff_id="$(jq -r .created_by <<<"$event")"
+
+  echo "=== $name: API, $CONNECTIONS connections, batches of $BATCH, ${DURATION}s ==="
+  wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s benches/sync.lua "http://127.0.0.1:$port" \
+    -- "$event_id" "$BATCH" "$token" >/dev/null
+  local before after
+  before="$(raw count "$url" | sed 's/count=//')"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s benches/sync.lua "http://127.0.0.1:$port" \
+    -- "$event_id" "$BATCH" "$token" | tee "$work/$name-wrk.txt"
+  after="$(raw count "$url" | sed 's/count=//')"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  local api_rate p99 p50 errors
+  api_rate="$(awk -v a="$after" -v b="$before" -v d="$DURATION" 'BEGIN {printf "%.0f", (a-b)/d}')"
+  p50="$(awk '$1=="50%" {print $2}' "$work/$name-wrk.txt")"
+  p99="$(awk '$1=="99%" {print $2}' "$work/$name-wrk.txt")"
+  errors="$(awk '/Non-2xx/ {print $NF}' "$work/$name-wrk.txt")"
+
+  echo "=== $name: raw diesel inserts, $raw_threads thread(s), 50-row transactions, ${DURATION}s ==="
+  local raw_out raw_rate
+  raw_out="$(raw insert "$url" "$event_id" "$office_id" "$staff_id" "$raw_threads" "$DURATION")"
+  echo "$raw_out"
+  raw_rate="$(sed 's/.*rows_per_sec=//' <<<"$raw_out")"
+  local ratio
+  ratio="$(awk -v a="$api_rate" -v r="$raw_rate" 'BEGIN {printf "%.0f%%", 100*a/r}')"
+  results+=("$(printf '%-10s %12s %9s %9s %14s %8s %10s' "$name" "$api_rate" "$p50" "$p99" "$raw_rate ($raw_threads)" "$ratio" "${errors:-0}")")
+}
+
+for backend in $backends; do
+  case "$backend" in
+    sqlite) run_backend sqlite "$work/bench.db" 1 ;;
+    postgres)
+      url="$(start_postgres)"
+      run_backend postgres "$url" 8
+      ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "sync ingest: $CONNECTIONS connections x batches of $BATCH for ${DURATION}s ($(nproc) cores)"
+printf '%-10s %12s %9s %9s %14s %8s %10s\n' backend "api rows/s" "p50" "p99" "raw rows/s" ratio "non-2xx"
+for r in "${results[@]}"; do echo "$r"; done
