@@ -264,7 +264,7 @@ fn generate(db: &Db, n: usize) -> Generated {
         let (lo, hi) = (done, (done + chunk).min(n) - 1);
         let (series, id, at) = if pg {
             (
-                format!("generate_series({lo}, {hi}) AS s(g)"),
+                format!("generate_series({lo}::bigint, {hi}::bigint) AS s(g)"),
                 "gen_random_uuid()::text",
                 "e.local_date + time '03:00'",
             )
