@@ -5,7 +5,7 @@
 //!   cargo bench --bench raw_insert -- insert <database_url> <event_id> <office_id> <staff_id> <threads> <seconds>
 //!   cargo bench --bench raw_insert -- count <database_url>
 //!
-//! Prints `rows=<n> seconds=<s> rows_per_sec=<r>` (or `count=<n>`).
+//! Prints `rows=<n> seconds=<s> cpu_ms=<own CPU time> rows_per_sec=<r>` (or `count=<n>`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -49,6 +49,20 @@ fn rows(event_id: &str, office_id: &str, staff_id: &str, n: usize) -> Vec<Activa
             }
         })
         .collect()
+}
+
+/// CPU time (user + system) this process used so far, in milliseconds (Linux).
+fn own_cpu_ms() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some(ticks * 10)
+        })
+        .unwrap_or(0)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -101,7 +115,8 @@ fn main() -> anyhow::Result<()> {
             let secs = started.elapsed().as_secs_f64();
             let n = total.load(Ordering::Relaxed);
             println!(
-                "rows={n} seconds={secs:.2} rows_per_sec={:.0}",
+                "rows={n} seconds={secs:.2} cpu_ms={} rows_per_sec={:.0}",
+                own_cpu_ms(),
                 n as f64 / secs
             );
             Ok(())

@@ -68,6 +68,25 @@ start_postgres() {
 }
 
 results=()
+cpu_rows=()
+
+# CPU time (user + system, in ms) used so far by the given processes and by their
+# children that have exited (a PostgreSQL backend's time moves to the postmaster's
+# cutime/cstime when its client disconnects).
+cpu_ms() {
+  local t=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat")))
+  done
+  echo $((t * 1000 / $(getconf CLK_TCK)))
+}
+# The PostgreSQL server processes of the benchmark's own cluster (none for SQLite).
+pg_pids() {
+  if [ -n "$pg_dir" ] && [ -r "$pg_dir/data/postmaster.pid" ]; then
+    local pm; pm="$(head -1 "$pg_dir/data/postmaster.pid")"
+    echo "$pm" $(pgrep -P "$pm")
+  fi
+}
 
 run_backend() {
   local name="$1" url="$2" raw_threads="$3"
@@ -95,8 +114,10 @@ run_backend() {
     -- "$event_id" "$BATCH" "$token" >/dev/null
   local before after
   before="$(raw count "$url" | sed 's/count=//')"
+  local cpu0; cpu0="$(cpu_ms "$server_pid" $(pg_pids))"
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s benches/sync.lua "http://127.0.0.1:$port" \
     -- "$event_id" "$BATCH" "$token" | tee "$work/$name-wrk.txt"
+  local cpu1; cpu1="$(cpu_ms "$server_pid" $(pg_pids))"
   after="$(raw count "$url" | sed 's/count=//')"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   local api_rate p99 p50 errors
@@ -106,10 +127,22 @@ run_backend() {
   errors="$(awk '/Non-2xx/ {print $NF}' "$work/$name-wrk.txt")"
 
   echo "=== $name: raw diesel inserts, $raw_threads thread(s), 50-row transactions, ${DURATION}s ==="
-  local raw_out raw_rate
+  local raw_out raw_rate raw_rows raw_cpu pg0 pg1
+  pg0="$(cpu_ms $(pg_pids))"
   raw_out="$(raw insert "$url" "$event_id" "$office_id" "$staff_id" "$raw_threads" "$DURATION")"
+  pg1="$(cpu_ms $(pg_pids))"
   echo "$raw_out"
   raw_rate="$(sed 's/.*rows_per_sec=//' <<<"$raw_out")"
+  raw_rows="$(sed 's/^rows=\([0-9]*\).*/\1/' <<<"$raw_out")"
+  raw_cpu="$(sed 's/.*cpu_ms=\([0-9]*\).*/\1/' <<<"$raw_out")"
+  raw_cpu=$((raw_cpu + pg1 - pg0))
+  # CPU per 1,000 stored rows (server + database processes; wrk not counted): what the
+  # rates would compare as on an otherwise idle machine where CPU is the limit.
+  local api_cpu_k raw_cpu_k
+  api_cpu_k="$(awk -v c="$((cpu1 - cpu0))" -v n="$((after - before))" 'BEGIN {printf "%.0f", 1000*c/n}')"
+  raw_cpu_k="$(awk -v c="$raw_cpu" -v n="$raw_rows" 'BEGIN {printf "%.0f", 1000*c/n}')"
+  cpu_rows+=("$(printf '%-10s %16s %16s %10s' "$name" "$api_cpu_k" "$raw_cpu_k" \
+    "$(awk -v a="$api_cpu_k" -v r="$raw_cpu_k" 'BEGIN {printf "%.0f%%", 100*r/a}')")")
   local ratio
   ratio="$(awk -v a="$api_rate" -v r="$raw_rate" 'BEGIN {printf "%.0f%%", 100*a/r}')"
   results+=("$(printf '%-10s %12s %9s %9s %14s %8s %10s' "$name" "$api_rate" "$p50" "$p99" "$raw_rate ($raw_threads)" "$ratio" "${errors:-0}")")
@@ -130,3 +163,7 @@ echo
 echo "sync ingest: $CONNECTIONS connections x batches of $BATCH for ${DURATION}s ($(nproc) cores)"
 printf '%-10s %12s %9s %9s %14s %8s %10s\n' backend "api rows/s" "p50" "p99" "raw rows/s" ratio "non-2xx"
 for r in "${results[@]}"; do echo "$r"; done
+echo
+echo "CPU ms per 1,000 stored rows (server + database processes), load average $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-10s %16s %16s %10s\n' backend "api cpu ms/1k" "raw cpu ms/1k" "raw/api"
+for r in "${cpu_rows[@]}"; do echo "$r"; done

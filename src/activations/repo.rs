@@ -50,40 +50,49 @@ pub struct EventHead {
     pub status: String,
 }
 
-/// The events among `ids`, each with its office. On PostgreSQL the event rows stay
-/// share-locked until the transaction ends, so no review can approve an event between this
-/// check and the insert of its activations (SQLite serialises writers anyway).
+/// The events among `ids`, each with its office. On PostgreSQL each event's shared
+/// advisory lock is taken first and held until the transaction ends, so no review can
+/// approve an event between this check and the insert of its activations (SQLite
+/// serialises writers anyway).
+///
+/// `known` is an office the caller already holds (their own): not read again.
 pub fn events_for_sync(
     conn: &mut DbConn,
     ids: &[String],
+    known: &Office,
 ) -> Result<HashMap<String, (EventHead, Office)>, AppError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    macro_rules! query {
-        () => {
-            events::table.filter(events::id.eq_any(ids)).select((
-                events::id,
-                events::office_id,
-                events::channel_key,
-                events::status,
-            ))
-        };
-    }
-    let heads: Vec<EventHead> = match conn {
-        DbConn::Pg(c) => query!().for_share().load(c)?,
-        DbConn::Sqlite(c) => query!().load(c)?,
-    };
-    let mut office_ids: Vec<&str> = heads.iter().map(|h| h.office_id.as_str()).collect();
+    crate::events::repo::lock_events_shared(conn, ids)?;
+    let heads: Vec<EventHead> = events::table
+        .filter(events::id.eq_any(ids))
+        .select((
+            events::id,
+            events::office_id,
+            events::channel_key,
+            events::status,
+        ))
+        .load(conn)?;
+    let mut office_ids: Vec<&str> = heads
+        .iter()
+        .map(|h| h.office_id.as_str())
+        .filter(|id| *id != known.id)
+        .collect();
     office_ids.sort_unstable();
     office_ids.dedup();
-    let offices: HashMap<String, Office> = offices::table
-        .filter(offices::id.eq_any(office_ids))
-        .select(Office::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect();
+    let mut offices: HashMap<String, Office> = HashMap::new();
+    if !office_ids.is_empty() {
+        offices.extend(
+            offices::table
+                .filter(offices::id.eq_any(office_ids))
+                .select(Office::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|o| (o.id.clone(), o)),
+        );
+    }
+    offices.insert(known.id.clone(), known.clone());
     Ok(heads
         .into_iter()
         .filter_map(|h| {
@@ -135,32 +144,47 @@ pub struct Citizen {
 }
 
 /// Registers each citizen's first activation unless the office already has one for them.
-/// Returns the keys this call inserted: only PostgreSQL can lose a race here (SQLite writers
-/// are serialised), so SQLite answers every key it tried.
+/// Returns the keys this call inserted (PostgreSQL: from `RETURNING`; SQLite, whose writers
+/// are serialised: the keys not stored before).
 pub fn claim_citizens(
     conn: &mut DbConn,
     rows: &[Citizen],
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut inserted = Vec::new();
+    if let DbConn::Sqlite(_) = conn {
+        let keys: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.office_id.clone(), r.nik_hash.clone()))
+            .collect();
+        let stored = first_activations(conn, &keys)?;
+        // Writers are serialised: what is not stored now is ours to insert.
+        let new: Vec<&Citizen> = rows
+            .iter()
+            .filter(|r| !stored.contains_key(&(r.office_id.clone(), r.nik_hash.clone())))
+            .collect();
+        for chunk in new.chunks(INSERT_CHUNK * 4) {
+            let values: Vec<Citizen> = chunk.iter().map(|r| (*r).clone()).collect();
+            if let DbConn::Sqlite(c) = conn {
+                diesel::insert_into(citizens::table)
+                    .values(&values)
+                    .execute(c)?;
+            }
+        }
+        inserted.extend(
+            new.iter()
+                .map(|r| (r.office_id.clone(), r.nik_hash.clone())),
+        );
+        return Ok(inserted);
+    }
     for chunk in rows.chunks(INSERT_CHUNK * 4) {
-        match conn {
-            DbConn::Pg(c) => inserted.extend(
+        if let DbConn::Pg(c) = conn {
+            inserted.extend(
                 diesel::insert_into(citizens::table)
                     .values(chunk)
                     .on_conflict_do_nothing()
                     .returning((citizens::office_id, citizens::nik_hash))
                     .get_results::<(String, String)>(c)?,
-            ),
-            DbConn::Sqlite(c) => {
-                diesel::insert_or_ignore_into(citizens::table)
-                    .values(chunk)
-                    .execute(c)?;
-                inserted.extend(
-                    chunk
-                        .iter()
-                        .map(|r| (r.office_id.clone(), r.nik_hash.clone())),
-                );
-            }
+            );
         }
     }
     Ok(inserted)

@@ -292,9 +292,12 @@ fn store(
     staff_ids.sort_unstable();
     staff_ids.dedup();
 
-    let events = repo::events_for_sync(c, &event_ids)?;
+    let events = repo::events_for_sync(c, &event_ids, &user.office)?;
     let existing = repo::existing_hashes(c, &ids)?;
-    let staff = repo::staff_offices(c, &staff_ids)?;
+    // The caller's own office is known; only other staff members are looked up.
+    staff_ids.retain(|id| *id != user.id);
+    let mut staff = repo::staff_offices(c, &staff_ids)?;
+    staff.insert(user.id.clone(), user.office.id.clone());
 
     let now = crate::db::now();
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(prepared.len());
@@ -389,8 +392,22 @@ fn store(
     let mut ours: HashSet<(String, String)> = HashSet::new();
     if !claims.is_empty() {
         ours = repo::claim_citizens(c, &claims)?.into_iter().collect();
-        let keys: Vec<(String, String)> = claimed_keys.into_iter().collect();
-        let firsts = repo::first_activations(c, &keys)?;
+        // A claim that went in names this batch's item; only the others are read back.
+        let mut firsts: HashMap<(String, String), String> = claims
+            .iter()
+            .filter(|k| ours.contains(&(k.office_id.clone(), k.nik_hash.clone())))
+            .map(|k| {
+                (
+                    (k.office_id.clone(), k.nik_hash.clone()),
+                    k.first_activation_id.clone(),
+                )
+            })
+            .collect();
+        let others: Vec<(String, String)> = claimed_keys
+            .into_iter()
+            .filter(|k| !ours.contains(k))
+            .collect();
+        firsts.extend(repo::first_activations(c, &others)?);
         for (_, r) in rows.iter_mut() {
             if let (Some(h), "activated") = (&r.nik_hash, r.outcome.as_str()) {
                 let key = (r.office_id.clone(), h.clone());

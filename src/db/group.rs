@@ -70,23 +70,21 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        match self.backend {
-            Backend::Postgres => self.write(f).await,
-            Backend::Sqlite => {
-                let db = self.clone();
-                actix_web::web::block(move || db.write_grouped_blocking(f))
-                    .await
-                    .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
-            }
-        }
+        let db = self.clone();
+        actix_web::web::block(move || db.write_grouped_blocking(f))
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// The synchronous form of [`Db::write_grouped`] (SQLite).
+    /// The synchronous form of [`Db::write_grouped`].
     pub fn write_grouped_blocking<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        if self.backend == Backend::Postgres {
+            return self.write_blocking(f);
+        }
         let (tx, rx) = mpsc::sync_channel::<Result<T, AppError>>(1);
         let job: Job = Box::new(move |conn: &mut DbConn| {
             let outcome = in_savepoint(conn, f);

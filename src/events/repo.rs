@@ -83,6 +83,49 @@ pub fn find_with_office_locked(
     })
 }
 
+/// Namespace of the advisory locks that order activation writes before an approval.
+const EVENT_LOCK_NAMESPACE: i32 = 0x6a65_6d70; // "jemp"
+
+/// 32 bits of an event id for its advisory lock; two events sharing them only wait for
+/// each other needlessly.
+fn event_lock_key(event_id: &str) -> i32 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(event_id.as_bytes());
+    i32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// PostgreSQL: takes, until the transaction ends, the shared advisory lock of each event a
+/// write of activations depends on (in a fixed order, so two writers never deadlock).
+/// Any number of syncs hold it together, without touching the event rows (row share locks
+/// would make every sync of a busy event write the same tuple); an approval takes it
+/// exclusively, so it waits for syncs in flight and later syncs see it approved.
+/// SQLite serialises writers anyway: nothing to do.
+pub fn lock_events_shared(conn: &mut DbConn, event_ids: &[String]) -> Result<(), AppError> {
+    if let DbConn::Pg(c) = conn {
+        let mut keys: Vec<i32> = event_ids.iter().map(|id| event_lock_key(id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1, $2)")
+                .bind::<diesel::sql_types::Integer, _>(EVENT_LOCK_NAMESPACE)
+                .bind::<diesel::sql_types::Integer, _>(key)
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL: the exclusive form of [`lock_events_shared`], taken by an approval.
+pub fn lock_event_exclusive(conn: &mut DbConn, event_id: &str) -> Result<(), AppError> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<diesel::sql_types::Integer, _>(EVENT_LOCK_NAMESPACE)
+            .bind::<diesel::sql_types::Integer, _>(event_lock_key(event_id))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Inserts the event unless its id exists; true when this call inserted it.
 pub fn insert_if_absent(conn: &mut DbConn, event: &Event) -> Result<bool, AppError> {
     let n = crate::with_conn!(conn, |c| diesel::insert_into(events::table)

@@ -417,6 +417,10 @@ pub async fn review(
         .db
         .write(move |c| {
             let (event, _) = in_scope(c, &user.scope(), &id)?;
+            if matches!(step, Review::Approve) {
+                // Waits for syncs of this event in flight; later ones will see it approved.
+                repo::lock_event_exclusive(c, &event.id)?;
+            }
             let now = crate::db::now();
             let (from, to, action): (&[&str], &str, &str) = match step {
                 Review::Submit => {

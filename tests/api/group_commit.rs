@@ -42,7 +42,10 @@ async fn a_failing_piece_rolls_back_alone_and_the_others_are_durable() {
         for (i, h) in handles.into_iter().enumerate() {
             let result = h.join().expect("thread");
             if i % 3 == 0 {
-                assert!(matches!(result, Err(AppError::NotFound)), "piece {i}");
+                assert!(
+                    matches!(result, Err(AppError::NotFound)),
+                    "piece {i}: {result:?}"
+                );
             } else {
                 assert_eq!(result.ok(), Some(i));
             }
