@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod channels;
 mod demo;
+mod doc_examples;
 mod events;
 mod offices;
 mod platform;
