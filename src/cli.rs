@@ -9,7 +9,7 @@ use crate::auth::keys;
 use crate::config::{Cli, Command, InitArgs, KeysAction, SeedKind, Settings};
 use crate::db::Db;
 use crate::startup::Application;
-use crate::{areas, bootstrap, telemetry};
+use crate::{areas, bootstrap, demo, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init_tracing(cli.settings.log_format);
@@ -32,7 +32,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Init(args) => init(settings, args).await,
         Command::Seed { what } => match what {
-            SeedKind::Demo => anyhow::bail!("the demo data set is not available in this build yet"),
+            SeedKind::Demo => {
+                let db = open(&settings)?;
+                let summary = blocking(move || {
+                    bootstrap::prepare(&db)?;
+                    demo::load(&db)
+                })
+                .await?;
+                print_demo(&summary);
+                Ok(())
+            }
             SeedKind::Wilayah => {
                 let db = open(&settings)?;
                 blocking(move || bootstrap::prepare(&db).map(|_| db))
@@ -80,6 +89,54 @@ fn load_areas(db: &Db) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Says what the demo load stored, the logins, and what to try first.
+fn print_demo(s: &demo::Summary) {
+    println!(
+        "Loaded the demo data: {} offices, {} accounts, {} events and {} activation attempts in {}",
+        s.offices,
+        s.logins.len(),
+        thousands(s.events as i64),
+        thousands(s.attempts as i64),
+        demo::data::YEAR
+    );
+    println!(
+        "({} counted activations, {} failed attempts, {} repeat citizens, {} voided).",
+        thousands(s.activated),
+        thousands(s.failed),
+        s.repeat_citizens,
+        s.voided
+    );
+    println!();
+    println!("Demo logins (every password: {}):", demo::data::PASSWORD);
+    let width = s.logins.iter().map(|l| l.username.len()).max().unwrap_or(8);
+    for l in &s.logins {
+        println!("  {:width$}  {:11}  {}", l.username, l.role, l.office);
+    }
+    println!();
+    println!(
+        "Try: `jemput serve`, log in as tanahlaut.supervisor and GET \
+         /api/v1/reports/channels?from=2024-03-11&to=2024-04-09 (Ramadan 2024 in Tanah Laut); \
+         the README's \"Try it with the demo data\" goes on from there."
+    );
+}
+
+/// 12345 -> "12,345".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Db> {

@@ -11,6 +11,7 @@ pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod docs;
 pub mod domain;
 pub mod error;

@@ -10,6 +10,8 @@ mod areas;
 mod audit;
 mod auth;
 mod channels;
+mod demo;
+mod doc_examples;
 mod events;
 mod group_commit;
 mod offices;
