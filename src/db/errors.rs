@@ -1,4 +1,5 @@
-//! diesel and pool errors mapped to [`AppError`] in one place.
+//! diesel and pool errors mapped to [`AppError`] in one place. Contention (a SQLite lock
+//! timeout, a PostgreSQL serialization failure or deadlock) is a retryable 503, not a 500.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -19,7 +20,8 @@ impl From<DieselError> for AppError {
             }
             DieselError::DatabaseError(_, ref info)
                 if info.message().contains("database is locked")
-                    || info.message().contains("database is busy") =>
+                    || info.message().contains("database is busy")
+                    || info.message().contains("deadlock detected") =>
             {
                 AppError::Unavailable
             }
