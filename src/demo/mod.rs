@@ -96,7 +96,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     if let Some(refusal) = clash(c)? {
         return Ok(Err(refusal));
     }
-    let now = crate::db::now();
+    let now = founded()?;
     let mut summary = Summary::default();
     let root = match root_office(c)? {
         Some(root) if root.level == "national" => root,
@@ -107,7 +107,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
             ))))
         }
         None => {
-            let mut rng = Rng::new(data::SEED ^ 0x0a71_0a41);
+            let mut rng = stream("national");
             let id = rng.uuid();
             let (code, name, tz) = data::NATIONAL;
             let root = Office {
@@ -143,7 +143,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     };
     let nik_key = crate::secrets::nik_key(c)?;
     let regions = region_areas(c)?;
-    let plan = generate(&root, &regions, &nik_key, password_hash, now)?;
+    let plan = generate(&root, &regions, &nik_key, password_hash)?;
 
     for o in &plan.offices {
         offices_repo::insert(c, o)?;
@@ -287,13 +287,14 @@ impl RegionAreas {
     /// Picks the demo regencies' areas out of any list of areas.
     pub fn from_areas<'a>(rows: impl IntoIterator<Item = &'a Area>) -> RegionAreas {
         let mut out = RegionAreas::default();
+        let prefixes: Vec<(String, &Regency)> = data::REGENCIES
+            .iter()
+            .map(|r| (format!("{}.", r.code), r))
+            .collect();
         let mut rows: Vec<&Area> = rows.into_iter().collect();
         rows.sort_by(|a, b| a.code.cmp(&b.code));
         for a in rows {
-            let Some(regency) = data::REGENCIES
-                .iter()
-                .find(|r| a.code.starts_with(&format!("{}.", r.code)))
-            else {
+            let Some((_, regency)) = prefixes.iter().find(|(p, _)| a.code.starts_with(p)) else {
                 continue;
             };
             let key = regency.code.to_string();
@@ -476,14 +477,20 @@ const AGE_BANDS: [&str; 4] = ["17-24", "25-39", "40-59", "60+"];
 /// How an age band scales the chance of success: the elderly often have no phone.
 const AGE_SUCCESS: [f64; 4] = [1.08, 1.0, 0.85, 0.45];
 
+/// When the demo's offices and accounts were set up: the first working day of the year, so
+/// nothing in the demo predates the accounts that made it.
+fn founded() -> Result<NaiveDateTime, AppError> {
+    Ok(to_utc(chrono_tz::Asia::Jakarta, day(1, 2)?, 8, 0, 0))
+}
+
 /// Builds every row of the demo below `root` (no database needed: the tests call it twice).
 pub fn generate(
     root: &Office,
     regions: &RegionAreas,
     nik_key: &[u8],
     password_hash: &str,
-    now: NaiveDateTime,
 ) -> Result<Plan, AppError> {
+    let now = founded()?;
     let mut plan = Plan::default();
     let mut people = stream("people");
     let mut province_ids: HashMap<&str, Office> = HashMap::new();
@@ -745,7 +752,7 @@ impl RegionGen<'_> {
     /// The event's area (code, village name, district code).
     fn place(&mut self, p: &Programme) -> (Option<String>, String, String) {
         match p.place {
-            data::Place::Office => (None, String::new(), String::new()),
+            Place::Office => (None, String::new(), String::new()),
             Place::Fixed(code) => (Some(code.to_string()), String::new(), code.to_string()),
             Place::District => {
                 let i = self.rng.below(self.districts.len());
@@ -1320,7 +1327,7 @@ mod tests {
     }
 
     fn plan() -> Plan {
-        generate(&root(), regions(), b"key", "hash", NaiveDateTime::default()).expect("plan")
+        generate(&root(), regions(), b"key", "hash").expect("plan")
     }
 
     #[test]
