@@ -272,9 +272,19 @@ fn store(
     staff_ids.sort_unstable();
     staff_ids.dedup();
 
+    let area_codes: Vec<String> = ok()
+        .filter_map(|p| p.area_code.as_ref().map(|a| a.as_str().to_string()))
+        .collect();
+
     let events = repo::events_for_sync(c, &event_ids)?;
     let existing = repo::existing_hashes(c, &ids)?;
     let staff = repo::staff_offices(c, &staff_ids)?;
+    // One lookup for the whole batch's area codes (none when no item has one).
+    let known_areas = if area_codes.is_empty() {
+        HashSet::new()
+    } else {
+        crate::areas::repo::known_localities(c, &area_codes)?
+    };
 
     let now = crate::db::now();
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(prepared.len());
@@ -306,10 +316,15 @@ fn store(
             continue;
         }
         if let Some(a) = &p.area_code {
-            if !a.is_within(&office.code) {
-                verdicts.push(Verdict::Rejected(AppError::Validation(vec![
-                    AreaCode::outside_error("area_code"),
-                ])));
+            let problem = if !a.is_within(&office.code) {
+                Some(AreaCode::outside_error("area_code"))
+            } else if !known_areas.contains(a.as_str()) {
+                Some(AreaCode::unknown_error("area_code"))
+            } else {
+                None
+            };
+            if let Some(e) = problem {
+                verdicts.push(Verdict::Rejected(AppError::Validation(vec![e])));
                 continue;
             }
         }
@@ -486,6 +501,7 @@ fn tally(a: &Activation, sign: i32) -> TallyChange {
         outcome: a.outcome.clone(),
         failure_reason: a.failure_reason.clone(),
         age_band: a.age_band.clone(),
+        home_district: a.home_district.clone(),
         repeat_citizen: a.repeat_citizen,
         sign,
     }

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{AuthUser, Scope};
 use crate::channels;
 use crate::db::DbConn;
-use crate::domain::{parse_local_date, EventStatus, Role};
+use crate::domain::{parse_local_date, AreaCode, EventStatus, Role};
 use crate::error::{AppError, FieldError, Msg, Validator};
 use crate::offices::repo::Office;
 use crate::pagination;
@@ -82,11 +82,13 @@ fn is_creator_or_supervisor(user: &AuthUser, event: &Event) -> bool {
     user.role.is_supervisor() || event.created_by == user.id
 }
 
-/// The office-dependent rules: a channel the office may use, an area inside its region.
+/// The office-dependent rules: a channel the office may use, and (when `check_area`) an area
+/// that is a known district or village inside its region.
 fn check_for_office(
     conn: &mut DbConn,
     office: &Office,
     draft: &EventDraft,
+    check_area: bool,
 ) -> Result<(), AppError> {
     let mut v = Validator::new();
     if !channels::repo::is_visible(conn, &office.path, &draft.channel_key)? {
@@ -99,9 +101,13 @@ fn check_for_office(
             ),
         ));
     }
-    if let Some(a) = &draft.area_code {
-        if !a.is_within(&office.code) {
-            v.push(crate::domain::AreaCode::outside_error("area_code"));
+    if let Some(a) = draft.area_code.as_ref().filter(|_| check_area) {
+        if crate::areas::repo::is_area_within(conn, a.as_str(), &office.code)?.is_none() {
+            v.push(if a.is_within(&office.code) {
+                AreaCode::unknown_error("area_code")
+            } else {
+                AreaCode::outside_error("area_code")
+            });
         }
     }
     v.finish()
@@ -160,7 +166,7 @@ pub async fn create(
                     return same_or_conflict(existing, &hash, &scope, c);
                 }
             }
-            check_for_office(c, &office, &cmd.draft)?;
+            check_for_office(c, &office, &cmd.draft, true)?;
             let now = crate::db::now();
             let d = cmd.draft;
             let event = Event {
@@ -327,7 +333,9 @@ pub async fn update(
             }
             let mut draft = EventDraft::from_event(&event);
             let changed = req.apply(&mut draft)?;
-            check_for_office(c, &office, &draft)?;
+            // An area stored earlier is not re-checked: a code the reference data has since
+            // retired must not lock the event against every other edit.
+            check_for_office(c, &office, &draft, changed.contains(&"area_code"))?;
             if changed.contains(&"starts_at") || changed.contains(&"ends_at") {
                 let max = 24.0 * local_days(office.tz(), draft.starts_at, draft.ends_at) as f64;
                 if repo::max_staff_hours(c, &event.id)?.is_some_and(|h| h > max) {
