@@ -175,6 +175,8 @@ impl ActivationResponse {
 
     /// The area codes of `rows`, to look their names up in one query.
     pub fn area_codes<'a>(rows: impl IntoIterator<Item = &'a Activation>) -> Vec<String> {
-        rows.into_iter().filter_map(|a| a.area_code.clone()).collect()
+        rows.into_iter()
+            .filter_map(|a| a.area_code.clone())
+            .collect()
     }
 }

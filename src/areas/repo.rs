@@ -179,7 +179,9 @@ pub fn known_localities<S: AsRef<str>>(
     for chunk in wanted.chunks(LOOKUP_CHUNK) {
         let rows: Vec<String> = areas::table
             .filter(areas::code.eq_any(chunk))
-            .filter(areas::level.eq_any([AreaLevel::District.as_str(), AreaLevel::Village.as_str()]))
+            .filter(
+                areas::level.eq_any([AreaLevel::District.as_str(), AreaLevel::Village.as_str()]),
+            )
             .select(areas::code)
             .load(conn)?;
         known.extend(rows);
@@ -220,7 +222,10 @@ pub fn localities_within(conn: &mut DbConn, region: &str) -> Result<Vec<Area>, A
             .filter(|a| a.level != AreaLevel::Village.as_str())
             .map(|a| a.code.clone())
             .collect();
-        out.extend(next.into_iter().filter(|a| localities.contains(&a.level.as_str())));
+        out.extend(
+            next.into_iter()
+                .filter(|a| localities.contains(&a.level.as_str())),
+        );
     }
     out.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     Ok(out)

@@ -345,13 +345,15 @@ pub fn events_by_area(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(area_code, events, activated, failed, last_visit)| AreaEvents {
-            area_code,
-            events,
-            activated: activated.unwrap_or(0),
-            failed: failed.unwrap_or(0),
-            last_visit,
-        })
+        .map(
+            |(area_code, events, activated, failed, last_visit)| AreaEvents {
+                area_code,
+                events,
+                activated: activated.unwrap_or(0),
+                failed: failed.unwrap_or(0),
+                last_visit,
+            },
+        )
         .collect())
 }
 

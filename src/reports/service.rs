@@ -381,8 +381,7 @@ impl Residence {
     fn add(&mut self, region: &str, home_district: &str, n: i64) {
         if home_district.is_empty() {
             self.unknown += n;
-        } else if AreaCode::parse("home_district", home_district)
-            .is_ok_and(|d| d.is_within(region))
+        } else if AreaCode::parse("home_district", home_district).is_ok_and(|d| d.is_within(region))
         {
             self.resident += n;
         } else {
@@ -841,7 +840,9 @@ fn coverage_report(
     let mut never_visited = Vec::new();
     for v in &villages {
         // The reference data checks that every village's district exists.
-        let district = district_at.get(&v.district_code).map(|&d| &mut districts[d]);
+        let district = district_at
+            .get(&v.district_code)
+            .map(|&d| &mut districts[d]);
         let visited = v.events > 0;
         let district_name = match district {
             Some(d) => {
