@@ -206,6 +206,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    residence_tallies (office_id, year, home_district) {
+        office_id -> Text,
+        year -> Integer,
+        home_district -> Text,
+        activated -> Integer,
+    }
+}
+
+diesel::table! {
     areas (code) {
         code -> Text,
         parent_code -> Nullable<Text>,
@@ -239,6 +248,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_tallies,
     daily_tallies,
     event_outcome_tallies,
+    residence_tallies,
     areas,
 );
 

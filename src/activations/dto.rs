@@ -1,6 +1,8 @@
 //! Bodies of the sync and activation routes. Items may carry a NIK: nothing here derives
 //! `Debug`, and no answer carries the NIK or its hash.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,7 +112,11 @@ pub struct ActivationResponse {
     pub failure_reason: Option<FailureReason>,
     pub age_band: Option<AgeBand>,
     pub sex: Option<Sex>,
+    /// Kemendagri code of the district or village where the attempt took place.
     pub area_code: Option<String>,
+    /// The name of `area_code`; `null` without a code, or for a code the reference data no
+    /// longer lists.
+    pub area_name: Option<String>,
     /// Whether a NIK came with the record.
     pub has_nik: bool,
     /// The same citizen was already activated in this office: not counted again.
@@ -144,6 +150,7 @@ impl TryFrom<Activation> for ActivationResponse {
             recorded_at: a.recorded_at.and_utc(),
             local_date: a.local_date,
             area_code: a.area_code,
+            area_name: None,
             repeat_citizen: a.repeat_citizen,
             voided_at: a.voided_at.map(|t| t.and_utc()),
             voided_by: a.voided_by,
@@ -151,5 +158,25 @@ impl TryFrom<Activation> for ActivationResponse {
             created_by: a.created_by,
             created_at: a.created_at.and_utc(),
         })
+    }
+}
+
+impl ActivationResponse {
+    /// The answer for `a`, its area named from `names` (code to name, see
+    /// [`crate::areas::service::names_of`]).
+    pub fn named(
+        a: Activation,
+        names: &HashMap<String, String>,
+    ) -> Result<ActivationResponse, AppError> {
+        let mut r = ActivationResponse::try_from(a)?;
+        r.area_name = r.area_code.as_ref().and_then(|c| names.get(c).cloned());
+        Ok(r)
+    }
+
+    /// The area codes of `rows`, to look their names up in one query.
+    pub fn area_codes<'a>(rows: impl IntoIterator<Item = &'a Activation>) -> Vec<String> {
+        rows.into_iter()
+            .filter_map(|a| a.area_code.clone())
+            .collect()
     }
 }

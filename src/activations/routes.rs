@@ -7,6 +7,7 @@ use super::dto::{
     SyncResult, SyncStatus, VoidActivationRequest,
 };
 use super::service::{self, Verdict};
+use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::error::{AppResult, Lang, Problem};
 use crate::events::service::encode_instant_key;
@@ -92,9 +93,10 @@ pub async fn list_event_activations(
     let q = query.into_inner();
     let (rows, limit) =
         service::list_for_event(&state, &user, id.into_inner(), q.limit, q.cursor).await?;
+    let names = names_of(&state, ActivationResponse::area_codes(&rows)).await?;
     let items = rows
         .into_iter()
-        .map(ActivationResponse::try_from)
+        .map(|a| ActivationResponse::named(a, &names))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(web::Json(Page::from_rows(items, limit, |a| {
         encode_instant_key(a.recorded_at.naive_utc(), &a.id)
@@ -128,7 +130,8 @@ pub async fn void_activation(
     body: web::Json<VoidActivationRequest>,
 ) -> AppResult<web::Json<ActivationResponse>> {
     let row = service::void(&state, &user, id.into_inner(), body.into_inner().reason).await?;
-    Ok(web::Json(ActivationResponse::try_from(row)?))
+    let names = names_of(&state, ActivationResponse::area_codes([&row])).await?;
+    Ok(web::Json(ActivationResponse::named(row, &names)?))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -292,12 +292,22 @@ fn store(
     staff_ids.sort_unstable();
     staff_ids.dedup();
 
+    let area_codes: Vec<String> = ok()
+        .filter_map(|p| p.area_code.as_ref().map(|a| a.as_str().to_string()))
+        .collect();
+
     let events = repo::events_for_sync(c, &event_ids, &user.office)?;
     let existing = repo::existing_hashes(c, &ids)?;
     // The caller's own office is known; only other staff members are looked up.
     staff_ids.retain(|id| *id != user.id);
     let mut staff = repo::staff_offices(c, &staff_ids)?;
     staff.insert(user.id.clone(), user.office.id.clone());
+    // One lookup for the whole batch's area codes (none when no item has one).
+    let known_areas = if area_codes.is_empty() {
+        HashSet::new()
+    } else {
+        crate::areas::repo::known_localities(c, &area_codes)?
+    };
 
     let now = crate::db::now();
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(prepared.len());
@@ -329,10 +339,15 @@ fn store(
             continue;
         }
         if let Some(a) = &p.area_code {
-            if !a.is_within(&office.code) {
-                verdicts.push(Verdict::Rejected(AppError::Validation(vec![
-                    AreaCode::outside_error("area_code"),
-                ])));
+            let problem = if !a.is_within(&office.code) {
+                Some(AreaCode::outside_error("area_code"))
+            } else if !known_areas.contains(a.as_str()) {
+                Some(AreaCode::unknown_error("area_code"))
+            } else {
+                None
+            };
+            if let Some(e) = problem {
+                verdicts.push(Verdict::Rejected(AppError::Validation(vec![e])));
                 continue;
             }
         }
@@ -451,7 +466,7 @@ fn store(
     let changes: Vec<TallyChange> = rows
         .iter()
         .filter(|(_, r)| inserted.contains(&r.id))
-        .map(|(_, r)| tally(r, 1))
+        .map(|(_, r)| TallyChange::of(r, 1))
         .collect();
     rollup::apply(c, &changes)?;
 
@@ -511,23 +526,6 @@ pub async fn list_for_event(
     Ok((rows, limit))
 }
 
-/// Voids an activation: kept for the audit trail, no longer counted. Supervisors and
-/// admins, or the staff member who recorded it, while its event is not approved. Voiding
-/// a voided activation changes nothing and answers it as it is.
-/// An activation entering (`sign = 1`) or leaving (`-1`) the report roll-ups.
-fn tally(a: &Activation, sign: i32) -> TallyChange {
-    TallyChange {
-        event_id: a.event_id.clone(),
-        office_id: a.office_id.clone(),
-        local_date: a.local_date,
-        outcome: a.outcome.clone(),
-        failure_reason: a.failure_reason.clone(),
-        age_band: a.age_band.clone(),
-        repeat_citizen: a.repeat_citizen,
-        sign,
-    }
-}
-
 pub async fn void(
     state: &AppState,
     user: &AuthUser,
@@ -574,11 +572,11 @@ pub async fn void(
                 }
                 _ => None,
             };
-            let mut changes = vec![tally(&activation, -1)];
+            let mut changes = vec![TallyChange::of(&activation, -1)];
             if let Some(next) = promoted.as_deref() {
                 // The citizen's next activation stops being a repeat: it counts from now on.
                 if let Some(p) = repo::find(c, next)? {
-                    changes.push(tally(&p, 1));
+                    changes.push(TallyChange::of(&p, 1));
                 }
             }
             rollup::apply(c, &changes)?;

@@ -1,7 +1,7 @@
 //! Area rows: loading the whole data set, and the lookups other features use (a name for a
 //! code, the children of a region, whether a code lies inside a region).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -162,6 +162,73 @@ pub fn is_area_within(
         .first(conn)
         .optional()?;
     level.map(|l| AreaLevel::from_db(&l)).transpose()
+}
+
+/// The codes among `codes` that are known districts or villages: the lookup of
+/// [`is_area_within`] for a whole batch (the sync path), one query per 1,000 distinct codes.
+/// Whether each lies inside a region is a matter of its code alone
+/// ([`crate::domain::AreaCode::is_within`]).
+pub fn known_localities<S: AsRef<str>>(
+    conn: &mut DbConn,
+    codes: &[S],
+) -> Result<HashSet<String>, AppError> {
+    let mut wanted: Vec<&str> = codes.iter().map(AsRef::as_ref).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut known = HashSet::with_capacity(wanted.len());
+    for chunk in wanted.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<String> = areas::table
+            .filter(areas::code.eq_any(chunk))
+            .filter(
+                areas::level.eq_any([AreaLevel::District.as_str(), AreaLevel::Village.as_str()]),
+            )
+            .select(areas::code)
+            .load(conn)?;
+        known.extend(rows);
+    }
+    Ok(known)
+}
+
+/// Every district and village inside `region` (an office's code: `ID` is the whole country),
+/// by code, so each district comes right before its villages.
+///
+/// A province or regency walks down by `parent_code` (indexed: a regency's few hundred areas
+/// in two lookups, independent of the database's collation); the country takes both levels
+/// whole.
+pub fn localities_within(conn: &mut DbConn, region: &str) -> Result<Vec<Area>, AppError> {
+    let region = region.trim().trim_end_matches('.');
+    let localities = [AreaLevel::District.as_str(), AreaLevel::Village.as_str()];
+    if region.is_empty() || region == "ID" {
+        return Ok(areas::table
+            .filter(areas::level.eq_any(localities))
+            .select(Area::as_select())
+            .order(areas::code.asc())
+            .load(conn)?);
+    }
+    let mut out: Vec<Area> = Vec::new();
+    let mut parents: Vec<String> = vec![region.to_string()];
+    while !parents.is_empty() {
+        let mut next: Vec<Area> = Vec::new();
+        for chunk in parents.chunks(LOOKUP_CHUNK) {
+            next.extend(
+                areas::table
+                    .filter(areas::parent_code.eq_any(chunk))
+                    .select(Area::as_select())
+                    .load(conn)?,
+            );
+        }
+        parents = next
+            .iter()
+            .filter(|a| a.level != AreaLevel::Village.as_str())
+            .map(|a| a.code.clone())
+            .collect();
+        out.extend(
+            next.into_iter()
+                .filter(|a| localities.contains(&a.level.as_str())),
+        );
+    }
+    out.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
 }
 
 /// The names of the known codes among `codes`, by code (unknown codes are left out), to show

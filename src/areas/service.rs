@@ -1,6 +1,8 @@
 //! Reading the areas: public reference data, the same for every logged-in caller, so there
 //! is no role or scope to check.
 
+use std::collections::HashMap;
+
 use super::dto::{AreaResponse, ListAreas};
 use super::repo;
 use crate::error::{AppError, AppResult};
@@ -25,4 +27,13 @@ pub async fn list(state: &AppState, request: ListAreas) -> AppResult<Page<AreaRe
 pub async fn get(state: &AppState, code: String) -> AppResult<AreaResponse> {
     let area = state.db.read(move |c| repo::find(c, &code)).await?;
     area.ok_or(AppError::NotFound)?.try_into()
+}
+
+/// The names of the known codes among `codes` (code to name), to show beside the codes of
+/// events and activations; no database call when there is no code.
+pub async fn names_of(state: &AppState, codes: Vec<String>) -> AppResult<HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    state.db.read(move |c| repo::name_of(c, &codes)).await
 }

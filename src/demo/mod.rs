@@ -174,16 +174,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
         .activations
         .iter()
         .filter(|a| a.voided_at.is_none())
-        .map(|a| TallyChange {
-            event_id: a.event_id.clone(),
-            office_id: a.office_id.clone(),
-            local_date: a.local_date,
-            outcome: a.outcome.clone(),
-            failure_reason: a.failure_reason.clone(),
-            age_band: a.age_band.clone(),
-            repeat_citizen: a.repeat_citizen,
-            sign: 1,
-        })
+        .map(|a| TallyChange::of(a, 1))
         .collect();
     rollup::apply(c, &changes)?;
 

@@ -80,6 +80,19 @@ impl AreaCode {
         )
     }
 
+    /// The 422 of a well-formed code that names no known district or village (a retired code,
+    /// a typo, or a province or regency where a district or village is wanted).
+    pub fn unknown_error(field: &str) -> FieldError {
+        FieldError::new(
+            field,
+            "unknown_area",
+            Msg::new(
+                "Not a known district or village code (see GET /areas).",
+                "Bukan kode kecamatan atau desa yang dikenal (lihat GET /areas).",
+            ),
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

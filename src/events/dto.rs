@@ -1,6 +1,8 @@
 //! Request and response bodies of the event routes, and their conversion into validated
 //! commands (every offending field named at once).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -132,7 +134,11 @@ pub struct EventResponse {
     pub ends_at: DateTime<Utc>,
     /// Date of `starts_at` in the office's time zone: the day reports count the event on.
     pub local_date: NaiveDate,
+    /// Kemendagri code of the district or village where the event takes place.
     pub area_code: Option<String>,
+    /// The name of `area_code` (e.g. `Benua Lawas`); `null` without a code, or for a code
+    /// the reference data no longer lists.
+    pub area_name: Option<String>,
     pub venue: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -162,6 +168,7 @@ impl TryFrom<Event> for EventResponse {
             ends_at: e.ends_at.and_utc(),
             local_date: e.local_date,
             area_code: e.area_code,
+            area_name: None,
             venue: e.venue,
             latitude: e.latitude,
             longitude: e.longitude,
@@ -174,6 +181,24 @@ impl TryFrom<Event> for EventResponse {
             created_at: e.created_at.and_utc(),
             updated_at: e.updated_at.and_utc(),
         })
+    }
+}
+
+impl EventResponse {
+    /// The answer for `e`, its area named from `names` (code to name, see
+    /// [`crate::areas::service::names_of`]).
+    pub fn named(e: Event, names: &HashMap<String, String>) -> Result<EventResponse, AppError> {
+        let mut r = EventResponse::try_from(e)?;
+        r.area_name = r.area_code.as_ref().and_then(|c| names.get(c).cloned());
+        Ok(r)
+    }
+
+    /// The area codes of `events`, to look their names up in one query.
+    pub fn area_codes<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<String> {
+        events
+            .into_iter()
+            .filter_map(|e| e.area_code.clone())
+            .collect()
     }
 }
 

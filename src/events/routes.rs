@@ -6,11 +6,19 @@ use super::dto::{
     CreateEventRequest, EventResponse, ListEventsQuery, NewEvent, ReturnEventRequest,
     StaffHoursRequest, StaffResponse, UpdateEventRequest,
 };
+use super::repo::Event;
 use super::service::{self, encode_instant_key, Review};
+use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::error::{AppResult, Problem};
 use crate::pagination::Page;
 use crate::state::AppState;
+
+/// The answer for one event, its area named.
+async fn named(state: &AppState, event: Event) -> AppResult<EventResponse> {
+    let names = names_of(state, EventResponse::area_codes([&event])).await?;
+    EventResponse::named(event, &names)
+}
 
 /// Create an event (201), or confirm a retried create (200).
 ///
@@ -39,7 +47,7 @@ pub async fn create_event(
 ) -> AppResult<HttpResponse> {
     let cmd = NewEvent::try_from(body.into_inner())?;
     let (event, created) = service::create(&state, &user, cmd).await?;
-    let body = EventResponse::try_from(event)?;
+    let body = named(&state, event).await?;
     Ok(if created {
         HttpResponse::Created().json(body)
     } else {
@@ -71,9 +79,10 @@ pub async fn list_events(
     query: web::Query<ListEventsQuery>,
 ) -> AppResult<web::Json<Page<EventResponse>>> {
     let (rows, limit) = service::list(&state, &user, query.into_inner()).await?;
+    let names = names_of(&state, EventResponse::area_codes(&rows)).await?;
     let items = rows
         .into_iter()
-        .map(EventResponse::try_from)
+        .map(|e| EventResponse::named(e, &names))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(web::Json(Page::from_rows(items, limit, |e| {
         encode_instant_key(e.starts_at.naive_utc(), &e.id)
@@ -98,7 +107,7 @@ pub async fn get_event(
     id: web::Path<String>,
 ) -> AppResult<web::Json<EventResponse>> {
     let event = service::get(&state, &user, id.into_inner()).await?;
-    Ok(web::Json(EventResponse::try_from(event)?))
+    Ok(web::Json(named(&state, event).await?))
 }
 
 /// Change an open or returned event (its creator, a supervisor or an admin).
@@ -128,7 +137,7 @@ pub async fn update_event(
     body: web::Json<UpdateEventRequest>,
 ) -> AppResult<web::Json<EventResponse>> {
     let event = service::update(&state, &user, id.into_inner(), body.into_inner()).await?;
-    Ok(web::Json(EventResponse::try_from(event)?))
+    Ok(web::Json(named(&state, event).await?))
 }
 
 /// Submit the event report for review (from `open` or `returned`; its creator, a
@@ -152,7 +161,7 @@ pub async fn submit_event(
     id: web::Path<String>,
 ) -> AppResult<web::Json<EventResponse>> {
     let event = service::review(&state, &user, id.into_inner(), Review::Submit, None).await?;
-    Ok(web::Json(EventResponse::try_from(event)?))
+    Ok(web::Json(named(&state, event).await?))
 }
 
 /// Approve a submitted event report (supervisor or admin). An approved event takes no new
@@ -176,7 +185,7 @@ pub async fn approve_event(
     id: web::Path<String>,
 ) -> AppResult<web::Json<EventResponse>> {
     let event = service::review(&state, &user, id.into_inner(), Review::Approve, None).await?;
-    Ok(web::Json(EventResponse::try_from(event)?))
+    Ok(web::Json(named(&state, event).await?))
 }
 
 /// Return a submitted event report to its author with a comment (supervisor or admin).
@@ -204,7 +213,7 @@ pub async fn return_event(
 ) -> AppResult<web::Json<EventResponse>> {
     let comment = body.into_inner().comment;
     let event = service::review(&state, &user, id.into_inner(), Review::Return, comment).await?;
-    Ok(web::Json(EventResponse::try_from(event)?))
+    Ok(web::Json(named(&state, event).await?))
 }
 
 /// The staff of an event and their hours.

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{AuthUser, Scope};
 use crate::channels;
 use crate::db::DbConn;
-use crate::domain::{parse_local_date, EventStatus, Role};
+use crate::domain::{parse_local_date, AreaCode, EventStatus, Role};
 use crate::error::{AppError, FieldError, Msg, Validator};
 use crate::offices::repo::Office;
 use crate::pagination;
@@ -82,8 +82,9 @@ fn is_creator_or_supervisor(user: &AuthUser, event: &Event) -> bool {
     user.role.is_supervisor() || event.created_by == user.id
 }
 
-/// The office-dependent rules: a channel the office may use, an area inside its region.
-/// `only` limits the checks to the fields an edit changed (`None`: all).
+/// The office-dependent rules: a channel the office may use, and an area that is a known
+/// district or village inside its region. `only` limits the checks to the fields an edit
+/// changed (`None`: all), so an area stored earlier and since retired never locks an event.
 fn check_for_office(
     conn: &mut DbConn,
     office: &Office,
@@ -104,8 +105,12 @@ fn check_for_office(
         ));
     }
     if let Some(a) = draft.area_code.as_ref().filter(|_| wanted("area_code")) {
-        if !a.is_within(&office.code) {
-            v.push(crate::domain::AreaCode::outside_error("area_code"));
+        if crate::areas::repo::is_area_within(conn, a.as_str(), &office.code)?.is_none() {
+            v.push(if a.is_within(&office.code) {
+                AreaCode::unknown_error("area_code")
+            } else {
+                AreaCode::outside_error("area_code")
+            });
         }
     }
     v.finish()

@@ -152,6 +152,9 @@ impl CsvRows for ProgressReport {
             "target_activations",
             "baseline_activations",
             "tracked_activations",
+            "resident_activations",
+            "non_resident_activations",
+            "unknown_residence_activations",
             "total_activations",
             "achieved_percent",
             "remaining",
@@ -169,6 +172,9 @@ impl CsvRows for ProgressReport {
             num(self.target_activations),
             num(self.baseline_activations),
             self.tracked_activations.to_string(),
+            self.resident_activations.to_string(),
+            self.non_resident_activations.to_string(),
+            self.unknown_residence_activations.to_string(),
             self.total_activations.to_string(),
             num(self.achieved_percent),
             num(self.remaining),
@@ -252,6 +258,9 @@ impl CsvRows for OfficesReport {
             "total_activations",
             "achieved_percent",
             "projected_target_date",
+            "resident_activations",
+            "non_resident_activations",
+            "unknown_residence_activations",
         ]
     }
     fn rows(&self) -> Vec<Vec<String>> {
@@ -274,6 +283,9 @@ impl CsvRows for OfficesReport {
                     num(r.total_activations),
                     num(r.achieved_percent),
                     num(r.projected_target_date),
+                    r.resident_activations.to_string(),
+                    r.non_resident_activations.to_string(),
+                    r.unknown_residence_activations.to_string(),
                 ]
             })
             .collect()
@@ -311,6 +323,61 @@ impl CsvRows for FailuresReport {
                 }
             }
         }
+        rows
+    }
+}
+
+impl CsvRows for CoverageReport {
+    fn header(&self) -> Vec<&'static str> {
+        vec![
+            "level",
+            "code",
+            "name",
+            "parent_code",
+            "events",
+            "activated",
+            "failed",
+            "last_visit",
+            "villages",
+            "villages_visited",
+        ]
+    }
+    /// Districts and villages in code order: each district right before its villages.
+    fn rows(&self) -> Vec<Vec<String>> {
+        let mut rows = Vec::with_capacity(self.districts.len() + self.villages.len());
+        let mut villages = self.villages.iter().peekable();
+        let village_row = |v: &VillageCoverage| {
+            vec![
+                "village".into(),
+                v.code.clone(),
+                v.name.clone(),
+                v.district_code.clone(),
+                v.events.to_string(),
+                v.activated.to_string(),
+                v.failed.to_string(),
+                num(v.last_visit),
+                String::new(),
+                String::new(),
+            ]
+        };
+        for d in &self.districts {
+            while let Some(v) = villages.next_if(|v| v.code < d.code) {
+                rows.push(village_row(v));
+            }
+            rows.push(vec![
+                "district".into(),
+                d.code.clone(),
+                d.name.clone(),
+                d.regency_code.clone(),
+                d.events.to_string(),
+                d.activated.to_string(),
+                d.failed.to_string(),
+                num(d.last_visit),
+                d.villages.to_string(),
+                d.villages_visited.to_string(),
+            ]);
+        }
+        rows.extend(villages.map(village_row));
         rows
     }
 }

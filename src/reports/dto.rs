@@ -119,6 +119,13 @@ pub struct ProgressReport {
     pub baseline_activations: Option<i64>,
     /// Counted activations of the office and its sub-offices recorded (local day) in `year`.
     pub tracked_activations: i64,
+    /// Of `tracked_activations`: citizens whose NIK names a district inside the office's
+    /// region (the NIK's first six digits; for the national office, every NIK).
+    pub resident_activations: i64,
+    /// Of `tracked_activations`: citizens whose NIK names a district outside the region.
+    pub non_resident_activations: i64,
+    /// Of `tracked_activations`: recorded without a NIK, so their residence is unknown.
+    pub unknown_residence_activations: i64,
     /// baseline + tracked (tracked alone without a target).
     pub total_activations: i64,
     pub achieved_percent: Option<f64>,
@@ -189,6 +196,14 @@ pub struct OfficeRow {
     pub total_activations: Option<i64>,
     pub achieved_percent: Option<f64>,
     pub projected_target_date: Option<NaiveDate>,
+    /// Counted activations of the office and its sub-offices recorded (local day) in `year`
+    /// (the tracked part of `total_activations`), split by where the citizens live: inside
+    /// this office's region by their NIK, ...
+    pub resident_activations: i64,
+    /// ... outside it, ...
+    pub non_resident_activations: i64,
+    /// ... or unknown (no NIK).
+    pub unknown_residence_activations: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,4 +248,86 @@ pub struct FailuresReport {
     pub by_channel: Vec<FailureBreakdown>,
     /// `17-24`, `25-39`, `40-59`, `60+`, `unknown`.
     pub by_age_band: Vec<FailureBreakdown>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageSummary {
+    /// Districts (kecamatan) of the region.
+    pub districts: i64,
+    /// Districts with at least one event in the period (in the district or in one of its
+    /// villages).
+    pub districts_visited: i64,
+    /// Villages (desa/kelurahan) of the region.
+    pub villages: i64,
+    /// Villages with at least one event in the period.
+    pub villages_visited: i64,
+    /// villages - villages_visited.
+    pub villages_never_visited: i64,
+    /// villages_visited / villages; `null` for a region without villages.
+    pub village_coverage: Option<f64>,
+    /// Events of the office and the offices below it in the period.
+    pub events: i64,
+    /// Of `events`, those whose `area_code` is one of the region's districts or villages (the
+    /// rest have no area code, or one the reference data no longer lists).
+    pub events_with_area: i64,
+}
+
+/// A district and its events in the period: its own (area_code the district) and its
+/// villages'.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictCoverage {
+    pub code: String,
+    pub name: String,
+    /// The regency or city it belongs to.
+    pub regency_code: String,
+    pub events: i64,
+    /// Counted activations at those events.
+    pub activated: i64,
+    /// Failed attempts at those events.
+    pub failed: i64,
+    /// Local date of the latest of those events; `null` when none.
+    pub last_visit: Option<NaiveDate>,
+    pub villages: i64,
+    pub villages_visited: i64,
+}
+
+/// A village and its events in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VillageCoverage {
+    pub code: String,
+    pub name: String,
+    pub district_code: String,
+    pub events: i64,
+    pub activated: i64,
+    pub failed: i64,
+    /// Local date of the latest event; `null` when the village was not visited.
+    pub last_visit: Option<NaiveDate>,
+}
+
+/// A village without an event in the period: where the next Tilik Desa could go.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnvisitedVillage {
+    pub code: String,
+    pub name: String,
+    pub district_code: String,
+    pub district_name: String,
+}
+
+/// Which districts and villages of the office's region its events reached in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageReport {
+    pub office_id: String,
+    /// The office's code: the region covered (`ID`: the whole country).
+    pub region_code: String,
+    /// The region's name from the reference data; `null` for the nation or an unknown code.
+    pub region_name: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub summary: CoverageSummary,
+    /// Every district of the region, by code.
+    pub districts: Vec<DistrictCoverage>,
+    /// Every village of the region, by code.
+    pub villages: Vec<VillageCoverage>,
+    /// The villages without an event in the period, by code.
+    pub never_visited: Vec<UnvisitedVillage>,
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, sum};
+use diesel::dsl::{count_star, max, sum};
 use diesel::prelude::*;
 
 use crate::auth::extractor::scope_office_ids;
@@ -12,7 +12,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
     activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_staff as es,
-    event_tallies as et, events as ev, targets,
+    event_tallies as et, events as ev, residence_tallies as rt, targets,
 };
 
 /// Per-channel (or per-office) totals of the period's events in the subtree.
@@ -283,6 +283,78 @@ pub fn activated_by_office(
         .select((dt::office_id, sum(dt::activated)))
         .load(conn)?;
     Ok(rows.into_iter().map(|(o, n)| (o, n.unwrap_or(0))).collect())
+}
+
+/// Counted activations of `year` in the subtree, by office and the citizen's home district
+/// (`''` without a NIK).
+pub fn residence_by_office(
+    conn: &mut DbConn,
+    pattern: &str,
+    year: i32,
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    let rows: Vec<(String, String, Option<i64>)> = rt::table
+        .filter(rt::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(rt::year.eq(year))
+        .group_by((rt::office_id, rt::home_district))
+        .select((rt::office_id, rt::home_district, sum(rt::activated)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(o, d, n)| (o, d, n.unwrap_or(0)))
+        .filter(|r| r.2 != 0)
+        .collect())
+}
+
+/// The period's events in the subtree, by area code (`None`: no code): how many, their
+/// counted activations and failures, and the latest local date.
+#[derive(Debug, Clone)]
+pub struct AreaEvents {
+    pub area_code: Option<String>,
+    pub events: i64,
+    pub activated: i64,
+    pub failed: i64,
+    pub last_visit: Option<NaiveDate>,
+}
+
+/// One grouped query, whatever the size of the region: a row per area with events.
+pub fn events_by_area(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<AreaEvents>, AppError> {
+    type Row = (
+        Option<String>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Row> = ev::table
+        .left_join(et::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ev::area_code)
+        .select((
+            ev::area_code,
+            count_star(),
+            sum(et::activated.nullable()),
+            sum(et::failed.nullable()),
+            max(ev::local_date),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(area_code, events, activated, failed, last_visit)| AreaEvents {
+                area_code,
+                events,
+                activated: activated.unwrap_or(0),
+                failed: failed.unwrap_or(0),
+                last_visit,
+            },
+        )
+        .collect())
 }
 
 #[derive(Debug, Clone, Queryable)]

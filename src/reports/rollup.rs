@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
@@ -12,6 +12,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
     activations, daily_tallies as dt, event_outcome_tallies as ot, event_tallies as et, events,
+    residence_tallies as rt,
 };
 
 /// The failure reasons, in the order of `event_tallies`' `failed_<reason>` columns.
@@ -46,11 +47,28 @@ pub struct TallyChange {
     pub outcome: String,
     pub failure_reason: Option<String>,
     pub age_band: Option<String>,
+    /// The district of the citizen's NIK (`DD.DD.DD`), `None` without a NIK.
+    pub home_district: Option<String>,
     pub repeat_citizen: bool,
     pub sign: i32,
 }
 
 impl TallyChange {
+    /// A stored activation entering (`sign = 1`) or leaving (`-1`) the counts.
+    pub fn of(a: &crate::activations::repo::Activation, sign: i32) -> TallyChange {
+        TallyChange {
+            event_id: a.event_id.clone(),
+            office_id: a.office_id.clone(),
+            local_date: a.local_date,
+            outcome: a.outcome.clone(),
+            failure_reason: a.failure_reason.clone(),
+            age_band: a.age_band.clone(),
+            home_district: a.home_district.clone(),
+            repeat_citizen: a.repeat_citizen,
+            sign,
+        }
+    }
+
     /// A repeat citizen's activation is stored but never counted.
     fn counts(&self) -> bool {
         !(self.outcome == "activated" && self.repeat_citizen)
@@ -70,6 +88,7 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
     let mut by_event: BTreeMap<&str, (i32, i32, [i32; 9])> = BTreeMap::new();
     let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
     let mut by_outcome: BTreeMap<(&str, &str, &str, &str), i32> = BTreeMap::new();
+    let mut by_residence: BTreeMap<(&str, i32, &str), i32> = BTreeMap::new();
     for ch in changes.iter().filter(|c| c.counts()) {
         let (a, f) = ch.split();
         let e = by_event.entry(&ch.event_id).or_default();
@@ -81,6 +100,15 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
         let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
         d.0 += a;
         d.1 += f;
+        if a != 0 {
+            *by_residence
+                .entry((
+                    &ch.office_id,
+                    ch.local_date.year(),
+                    ch.home_district.as_deref().unwrap_or(""),
+                ))
+                .or_default() += a;
+        }
         *by_outcome
             .entry((
                 &ch.event_id,
@@ -164,12 +192,28 @@ pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError>
             .set(ot::n.eq(ot::n + excluded(ot::n)))
             .execute(c))?;
     }
+    for ((office_id, year, district), n) in by_residence {
+        let row = (
+            rt::office_id.eq(office_id),
+            rt::year.eq(year),
+            rt::home_district.eq(district),
+            rt::activated.eq(n),
+        );
+        crate::with_conn!(conn, |c| diesel::insert_into(rt::table)
+            .values(row)
+            .on_conflict((rt::office_id, rt::year, rt::home_district))
+            .do_update()
+            .set(rt::activated.eq(rt::activated + excluded(rt::activated)))
+            .execute(c))?;
+    }
     Ok(())
 }
 
-/// Recounts one office's per-day tallies from its activations: after its time zone changed,
-/// the activations' local days moved.
+/// Recounts one office's per-day tallies (and its per-year residence tallies) from its
+/// activations: after its time zone changed, the activations' local days moved, and a day
+/// at the turn of the year may have changed its year.
 pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), AppError> {
+    recount_office_residence(conn, office_id)?;
     diesel::delete(dt::table.filter(dt::office_id.eq(office_id))).execute(conn)?;
     let rows: Vec<(NaiveDate, String, bool, i64)> = activations::table
         .filter(activations::office_id.eq(office_id))
@@ -208,17 +252,54 @@ pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), App
     Ok(())
 }
 
+/// Recounts one office's residence tallies from its counted activations.
+fn recount_office_residence(conn: &mut DbConn, office_id: &str) -> Result<(), AppError> {
+    diesel::delete(rt::table.filter(rt::office_id.eq(office_id))).execute(conn)?;
+    // Grouped by day (the year is computed here: SQL date functions differ by backend).
+    let rows: Vec<(NaiveDate, Option<String>, i64)> = activations::table
+        .filter(activations::office_id.eq(office_id))
+        .filter(activations::voided_at.is_null())
+        .filter(activations::outcome.eq("activated"))
+        .filter(activations::repeat_citizen.eq(false))
+        .group_by((activations::local_date, activations::home_district))
+        .select((
+            activations::local_date,
+            activations::home_district,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut years: BTreeMap<(i32, String), i64> = BTreeMap::new();
+    for (day, district, n) in rows {
+        *years
+            .entry((day.year(), district.unwrap_or_default()))
+            .or_default() += n;
+    }
+    for ((year, district), n) in years {
+        diesel::insert_into(rt::table)
+            .values((
+                rt::office_id.eq(office_id),
+                rt::year.eq(year),
+                rt::home_district.eq(district),
+                rt::activated.eq(n as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Recomputes every roll-up from the activations: a repair tool, and the reference the
 /// tests compare the incremental roll-ups against.
 pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
     diesel::delete(et::table).execute(conn)?;
     diesel::delete(dt::table).execute(conn)?;
     diesel::delete(ot::table).execute(conn)?;
+    diesel::delete(rt::table).execute(conn)?;
     type Row = (
         String,
         String,
         NaiveDate,
         String,
+        Option<String>,
         Option<String>,
         Option<String>,
         bool,
@@ -233,6 +314,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
             activations::outcome,
             activations::failure_reason,
             activations::age_band,
+            activations::home_district,
             activations::repeat_citizen,
         ))
         .load(conn)?;
@@ -246,6 +328,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 outcome,
                 failure_reason,
                 age_band,
+                home_district,
                 repeat_citizen,
             )| TallyChange {
                 event_id,
@@ -254,6 +337,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 outcome,
                 failure_reason,
                 age_band,
+                home_district,
                 repeat_citizen,
                 sign: 1,
             },

@@ -174,6 +174,37 @@ pub async fn get_failures_report(
     Ok(answer(&req, report, "failures"))
 }
 
+/// Which districts and villages of the office's region its events reached in the period,
+/// and which villages none did (to plan the next Tilik Desa).
+///
+/// Every district and village of the office's region (its code: a regency's, a province's
+/// regencies', or for the national office the whole country's), each with the period's
+/// events of the office and the offices below it (by the event's local date and its
+/// `area_code`; a district counts its own events and its villages'), their counted
+/// activations and failures, and the date of the latest visit; a summary, and the villages
+/// never visited. CSV: one row per district and village, in code order.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "get_coverage_report",
+    params(PeriodQuery),
+    responses(
+        (status = 200, description = "Coverage", content((CoverageReport = "application/json"), (String = "text/csv"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/coverage")]
+pub async fn get_coverage_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PeriodQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let report = service::coverage(&state, user, q.into_inner()).await?;
+    Ok(answer(&req, report, "coverage"))
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_event_yield)
         .service(get_channels_report)
@@ -181,5 +212,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_daily_report)
         .service(get_staff_report)
         .service(get_offices_report)
-        .service(get_failures_report);
+        .service(get_failures_report)
+        .service(get_coverage_report);
 }

@@ -10,7 +10,7 @@ use super::dto::*;
 use super::repo;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
-use crate::domain::Role;
+use crate::domain::{AreaCode, Role};
 use crate::error::{AppError, FieldError, Msg, Validator};
 use crate::offices::repo::Office;
 use crate::state::AppState;
@@ -367,6 +367,29 @@ fn achievement(
     }
 }
 
+/// Counted activations split by residence: (inside `region`, elsewhere, no NIK).
+#[derive(Clone, Copy, Debug, Default)]
+struct Residence {
+    resident: i64,
+    non_resident: i64,
+    unknown: i64,
+}
+
+impl Residence {
+    /// Adds `n` activations of citizens from `home_district` (`''`: no NIK), compared with the
+    /// office's code `region` (`ID`: every district is inside).
+    fn add(&mut self, region: &str, home_district: &str, n: i64) {
+        if home_district.is_empty() {
+            self.unknown += n;
+        } else if AreaCode::parse("home_district", home_district).is_ok_and(|d| d.is_within(region))
+        {
+            self.resident += n;
+        } else {
+            self.non_resident += n;
+        }
+    }
+}
+
 fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), AppError> {
     let first = NaiveDate::from_ymd_opt(year, 1, 1);
     let last = NaiveDate::from_ymd_opt(year, 12, 31);
@@ -407,6 +430,10 @@ pub async fn progress(
             let targets = repo::targets_for(conn, std::slice::from_ref(&office.id), year)?;
             let target = targets.get(&office.id);
             let ach = achievement(target, tracked, window, as_of);
+            let mut residence = Residence::default();
+            for (_, district, n) in repo::residence_by_office(conn, &p, year)? {
+                residence.add(&office.code, &district, n);
+            }
             Ok(ProgressReport {
                 office_id: office.id.clone(),
                 year,
@@ -416,6 +443,9 @@ pub async fn progress(
                 target_activations: ach.target_activations,
                 baseline_activations: ach.baseline,
                 tracked_activations: tracked,
+                resident_activations: residence.resident,
+                non_resident_activations: residence.non_resident,
+                unknown_residence_activations: residence.unknown,
                 total_activations: ach.total,
                 achieved_percent: ach.achieved_percent,
                 remaining: ach.remaining,
@@ -631,6 +661,13 @@ pub async fn offices(
                     recent[i] += n;
                 }
             }
+            // Each child is credited with the residents of its own region.
+            let mut residence = vec![Residence::default(); children.len()];
+            for (office_id, district, n) in repo::residence_by_office(conn, &p, year)? {
+                if let Some(&i) = child_of.get(office_id.as_str()) {
+                    residence[i].add(&children[i].code, &district, n);
+                }
+            }
             let mut rows: Vec<OfficeRow> = children
                 .iter()
                 .enumerate()
@@ -654,6 +691,9 @@ pub async fn offices(
                         total_activations: Some(ach.total),
                         achieved_percent: ach.achieved_percent,
                         projected_target_date: ach.projected,
+                        resident_activations: residence[i].resident,
+                        non_resident_activations: residence[i].non_resident,
+                        unknown_residence_activations: residence[i].unknown,
                     }
                 })
                 .collect();
@@ -680,6 +720,169 @@ pub async fn offices(
             })
         })
         .await
+}
+
+pub async fn coverage(
+    state: &AppState,
+    user: AuthUser,
+    q: PeriodQuery,
+) -> Result<CoverageReport, AppError> {
+    let mut v = Validator::new();
+    let from = parse_date(&mut v, "from", q.from.as_deref());
+    let to = parse_date(&mut v, "to", q.to.as_deref());
+    v.finish()?;
+    state
+        .db
+        .read(move |conn| {
+            let office = report_office(conn, &user, q.office_id.as_deref())?;
+            let (from, to) = period(&office, from, to)?;
+            let areas = crate::areas::repo::localities_within(conn, &office.code)?;
+            let region_name = crate::areas::repo::find(conn, &office.code)?.map(|a| a.name);
+            let events = repo::events_by_area(conn, &pattern(&office), from, to)?;
+            Ok(coverage_report(
+                office,
+                region_name,
+                from,
+                to,
+                areas,
+                &events,
+            ))
+        })
+        .await
+}
+
+/// Places the period's events on the region's districts and villages (a village's events
+/// count for its district too) and lists the villages no event reached.
+fn coverage_report(
+    office: Office,
+    region_name: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
+    areas: Vec<crate::areas::repo::Area>,
+    events: &[repo::AreaEvents],
+) -> CoverageReport {
+    let village = crate::domain::AreaLevel::Village.as_str();
+    let mut districts: Vec<DistrictCoverage> = Vec::new();
+    let mut villages: Vec<VillageCoverage> = Vec::with_capacity(areas.len());
+    for a in areas {
+        let parent = a.parent_code.unwrap_or_default();
+        if a.level == village {
+            villages.push(VillageCoverage {
+                code: a.code,
+                name: a.name,
+                district_code: parent,
+                events: 0,
+                activated: 0,
+                failed: 0,
+                last_visit: None,
+            });
+        } else {
+            districts.push(DistrictCoverage {
+                code: a.code,
+                name: a.name,
+                regency_code: parent,
+                events: 0,
+                activated: 0,
+                failed: 0,
+                last_visit: None,
+                villages: 0,
+                villages_visited: 0,
+            });
+        }
+    }
+    let district_at: HashMap<String, usize> = districts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.clone(), i))
+        .collect();
+    let village_at: HashMap<&str, usize> = villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    // Each event group lands on a village (and its district) or a district, or nowhere.
+    let mut on_village: Vec<Option<&repo::AreaEvents>> = vec![None; villages.len()];
+    let mut on_district: Vec<Vec<&repo::AreaEvents>> = vec![Vec::new(); districts.len()];
+    let (mut total, mut placed) = (0, 0);
+    for e in events {
+        total += e.events;
+        let Some(code) = e.area_code.as_deref() else {
+            continue;
+        };
+        if let Some(&i) = village_at.get(code) {
+            on_village[i] = Some(e);
+            if let Some(&d) = district_at.get(&villages[i].district_code) {
+                on_district[d].push(e);
+            }
+            placed += e.events;
+        } else if let Some(&d) = district_at.get(code) {
+            on_district[d].push(e);
+            placed += e.events;
+        }
+    }
+    drop(village_at);
+    for (v, e) in villages.iter_mut().zip(on_village) {
+        if let Some(e) = e {
+            v.events = e.events;
+            v.activated = e.activated;
+            v.failed = e.failed;
+            v.last_visit = e.last_visit;
+        }
+    }
+    for (d, groups) in districts.iter_mut().zip(on_district) {
+        for e in groups {
+            d.events += e.events;
+            d.activated += e.activated;
+            d.failed += e.failed;
+            d.last_visit = d.last_visit.max(e.last_visit);
+        }
+    }
+    let mut never_visited = Vec::new();
+    for v in &villages {
+        // The reference data checks that every village's district exists.
+        let district = district_at
+            .get(&v.district_code)
+            .map(|&d| &mut districts[d]);
+        let visited = v.events > 0;
+        let district_name = match district {
+            Some(d) => {
+                d.villages += 1;
+                d.villages_visited += i64::from(visited);
+                d.name.clone()
+            }
+            None => String::new(),
+        };
+        if !visited {
+            never_visited.push(UnvisitedVillage {
+                code: v.code.clone(),
+                name: v.name.clone(),
+                district_code: v.district_code.clone(),
+                district_name,
+            });
+        }
+    }
+    let n_villages = villages.len() as i64;
+    let visited = n_villages - never_visited.len() as i64;
+    CoverageReport {
+        summary: CoverageSummary {
+            districts: districts.len() as i64,
+            districts_visited: districts.iter().filter(|d| d.events > 0).count() as i64,
+            villages: n_villages,
+            villages_visited: visited,
+            villages_never_visited: never_visited.len() as i64,
+            village_coverage: (n_villages > 0).then(|| visited as f64 / n_villages as f64),
+            events: total,
+            events_with_area: placed,
+        },
+        office_id: office.id,
+        region_code: office.code,
+        region_name,
+        from,
+        to,
+        districts,
+        villages,
+        never_visited,
+    }
 }
 
 pub async fn failures(

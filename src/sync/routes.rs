@@ -4,6 +4,7 @@ use actix_web::{get, web, HttpRequest};
 
 use super::dto::{SyncChangesQuery, SyncChangesResponse};
 use super::service;
+use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::channels::dto::ChannelResponse;
 use crate::error::{AppResult, Lang, Problem};
@@ -38,6 +39,7 @@ pub async fn get_sync_changes(
     let q = query.into_inner();
     let lang = Lang::from_request(&req);
     let ch = service::changes(&state, &user, q.cursor, q.limit).await?;
+    let names = names_of(&state, EventResponse::area_codes(&ch.events)).await?;
     Ok(web::Json(SyncChangesResponse {
         channels: ch
             .channels
@@ -47,7 +49,7 @@ pub async fn get_sync_changes(
         events: ch
             .events
             .into_iter()
-            .map(EventResponse::try_from)
+            .map(|e| EventResponse::named(e, &names))
             .collect::<Result<Vec<_>, _>>()?,
         staff: ch.staff.into_iter().map(StaffResponse::from).collect(),
         next_cursor: ch.next_cursor,

@@ -517,7 +517,7 @@ async fn a_citizen_activated_twice_in_an_office_is_a_repeat() {
         .unwrap_or("")
         .to_string();
     let mut jabar_item = with_nik(activated(&jabar_event), 1);
-    jabar_item["area_code"] = json!("32.01");
+    jabar_item["area_code"] = json!("32.01.01");
     let a = w.app.sync_items(&w.jabar_staff.token, &[jabar_item]).await;
     assert_eq!(statuses(&a), vec!["created"]);
 

@@ -24,6 +24,8 @@ pub struct World {
 impl World {
     pub async fn new() -> World {
         let app = spawn_app().await;
+        // Events and activations name real districts and villages of these provinces.
+        app.load_areas_within(&["63", "32"]).await;
         let root = app.root_office_id.clone();
         let kalsel = app
             .create_office(&root, "63", "province", "Asia/Makassar")

@@ -515,3 +515,32 @@ impl TestApp {
             .await
     }
 }
+
+/// The embedded data set of regions, parsed once per test process.
+fn all_areas() -> &'static [jemput::areas::repo::Area] {
+    static AREAS: OnceLock<Vec<jemput::areas::repo::Area>> = OnceLock::new();
+    AREAS.get_or_init(|| jemput::areas::seed::parse().expect("parse areas"))
+}
+
+impl TestApp {
+    /// Loads only the regions inside these provinces (e.g. `["63", "32"]`): the real codes
+    /// and names, without the cost of the whole country for tests that need one province.
+    pub async fn load_areas_within(&self, provinces: &[&str]) -> usize {
+        let prefixes: Vec<String> = provinces.iter().map(|p| format!("{p}.")).collect();
+        let rows: Vec<jemput::areas::repo::Area> = all_areas()
+            .iter()
+            .filter(|a| {
+                provinces.contains(&a.code.as_str())
+                    || prefixes.iter().any(|p| a.code.starts_with(p.as_str()))
+            })
+            .cloned()
+            .collect();
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            db.write_blocking(move |c| jemput::areas::repo::replace_all(c, &rows))
+                .expect("load areas")
+        })
+        .await
+        .expect("task")
+    }
+}

@@ -10,6 +10,7 @@ mod areas;
 mod audit;
 mod auth;
 mod channels;
+mod coverage;
 mod demo;
 mod doc_examples;
 mod events;

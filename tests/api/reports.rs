@@ -788,6 +788,9 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
         format!("/reports/offices?office_id={}&from=2024-03-01&to=2024-04-30&year=2024&as_of=2024-03-31", w.app.root_office_id),
         format!("/reports/failures?office_id={}&from=2024-03-01&to=2024-04-30", w.app.root_office_id),
         format!("/reports/daily?office_id={}&from=2024-03-01&to=2024-04-30", w.app.root_office_id),
+        // Residence tallies: the whole country's, and one regency's (residents of 63.01).
+        format!("/reports/progress?office_id={}&year=2024&as_of=2024-03-31", w.app.root_office_id),
+        format!("/reports/progress?office_id={}&year=2024&as_of=2024-03-31", w.r1),
     ];
     // Moving R1 from WITA to WIB re-dates its activations: the per-day tallies must follow.
     app.patch(
@@ -801,6 +804,17 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
     for p in &paths {
         before.push(app.get(p, &app.root_token).await.assert_status(200).clone());
     }
+    // R1's six counted activations: four NIKs of 63.01.01 (Tanah Laut) and two without one.
+    let r1 = &before[5];
+    assert_eq!(
+        [
+            &r1["tracked_activations"],
+            &r1["resident_activations"],
+            &r1["non_resident_activations"],
+            &r1["unknown_residence_activations"]
+        ],
+        [&json!(6), &json!(4), &json!(0), &json!(2)]
+    );
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         db.write_blocking(jemput::reports::rollup::rebuild)
