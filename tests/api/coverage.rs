@@ -65,8 +65,9 @@ async fn event_area_codes_are_known_districts_or_villages_of_the_office() {
             "{code}"
         );
     }
-    // A real district of another regency, or the province around it: outside the region.
-    for code in ["63.02.01", "63"] {
+    // A real village or district of another regency (Labuan Barat, 63.02), or the province
+    // around it: outside the region.
+    for code in ["63.02.01.2001", "63.02.01", "63"] {
         let mut body = w.event_body();
         body["area_code"] = json!(code);
         let a = app.post("/events", &w.staff.token, body).await;
