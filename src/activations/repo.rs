@@ -144,47 +144,39 @@ pub struct Citizen {
 }
 
 /// Registers each citizen's first activation unless the office already has one for them.
-/// Returns the keys this call inserted (PostgreSQL: from `RETURNING`; SQLite, whose writers
-/// are serialised: the keys not stored before).
+/// Returns the keys this call inserted.
+///
+/// SQLite: one cached single-row `INSERT OR IGNORE` per citizen (writers are serialised, so
+/// a row that went in is ours); statements with a varying number of rows are parsed anew
+/// on every call, which cost more than the inserts themselves. PostgreSQL: chunked
+/// multi-row inserts, `RETURNING` what went in (one round trip per chunk).
 pub fn claim_citizens(
     conn: &mut DbConn,
     rows: &[Citizen],
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut inserted = Vec::new();
-    if let DbConn::Sqlite(_) = conn {
-        let keys: Vec<(String, String)> = rows
-            .iter()
-            .map(|r| (r.office_id.clone(), r.nik_hash.clone()))
-            .collect();
-        let stored = first_activations(conn, &keys)?;
-        // Writers are serialised: what is not stored now is ours to insert.
-        let new: Vec<&Citizen> = rows
-            .iter()
-            .filter(|r| !stored.contains_key(&(r.office_id.clone(), r.nik_hash.clone())))
-            .collect();
-        for chunk in new.chunks(INSERT_CHUNK * 4) {
-            let values: Vec<Citizen> = chunk.iter().map(|r| (*r).clone()).collect();
-            if let DbConn::Sqlite(c) = conn {
-                diesel::insert_into(citizens::table)
-                    .values(&values)
-                    .execute(c)?;
+    match conn {
+        DbConn::Sqlite(c) => {
+            for r in rows {
+                if diesel::insert_or_ignore_into(citizens::table)
+                    .values(r)
+                    .execute(c)?
+                    == 1
+                {
+                    inserted.push((r.office_id.clone(), r.nik_hash.clone()));
+                }
             }
         }
-        inserted.extend(
-            new.iter()
-                .map(|r| (r.office_id.clone(), r.nik_hash.clone())),
-        );
-        return Ok(inserted);
-    }
-    for chunk in rows.chunks(INSERT_CHUNK * 4) {
-        if let DbConn::Pg(c) = conn {
-            inserted.extend(
-                diesel::insert_into(citizens::table)
-                    .values(chunk)
-                    .on_conflict_do_nothing()
-                    .returning((citizens::office_id, citizens::nik_hash))
-                    .get_results::<(String, String)>(c)?,
-            );
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK * 4) {
+                inserted.extend(
+                    diesel::insert_into(citizens::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .returning((citizens::office_id, citizens::nik_hash))
+                        .get_results::<(String, String)>(c)?,
+                );
+            }
         }
     }
     Ok(inserted)
@@ -237,31 +229,37 @@ pub fn release_citizen(
     Ok(())
 }
 
-/// Inserts the rows whose ids are not stored yet, in chunked multi-row statements; returns
-/// the ids this call inserted. On SQLite the caller's pre-read under the write lock is
-/// authoritative, so every row is expected to go in.
+/// Inserts the rows whose ids are not stored yet; returns the ids this call inserted.
+///
+/// PostgreSQL: chunked multi-row inserts that skip ids another transaction stored since
+/// the caller's read. SQLite: the caller's pre-read under the write lock is authoritative,
+/// so every row is expected to go in; one cached single-row statement per row (see
+/// [`claim_citizens`] for why).
 pub fn insert_new(conn: &mut DbConn, rows: &[Activation]) -> Result<Vec<String>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        match conn {
-            DbConn::Pg(c) => inserted.extend(
-                diesel::insert_into(activations::table)
-                    .values(chunk)
-                    .on_conflict_do_nothing()
-                    .returning(activations::id)
-                    .get_results::<String>(c)?,
-            ),
-            DbConn::Sqlite(c) => {
+    match conn {
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                inserted.extend(
+                    diesel::insert_into(activations::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .returning(activations::id)
+                        .get_results::<String>(c)?,
+                )
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for r in rows {
                 let n = diesel::insert_or_ignore_into(activations::table)
-                    .values(chunk)
+                    .values(r)
                     .execute(c)?;
-                if n != chunk.len() {
+                if n != 1 {
                     return Err(AppError::internal(anyhow::anyhow!(
-                        "sqlite sync insert stored {n} of {} rows under the write lock",
-                        chunk.len()
+                        "sqlite sync insert skipped a row under the write lock"
                     )));
                 }
-                inserted.extend(chunk.iter().map(|r| r.id.clone()));
+                inserted.push(r.id.clone());
             }
         }
     }

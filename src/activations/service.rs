@@ -255,14 +255,14 @@ pub async fn sync(
     }
     let user = user.clone();
     let prepared_in = started.elapsed();
-    // Grouped: on SQLite, concurrent batches share one commit (one fsync); each batch
-    // still runs alone in its own savepoint and is answered only after the commit.
+    // Grouped: concurrent batches share one transaction and one commit (one fsync); each
+    // batch still runs alone in its own savepoint and is answered only after the commit.
     let (verdicts, locked_at, work) = state
         .db
-        .write_grouped(move |c| {
+        .write_grouped(move |c, tail| {
             let locked_at = started.elapsed();
             let t = std::time::Instant::now();
-            store(c, &user, prepared).map(|v| (v, locked_at, t.elapsed()))
+            store(c, &user, prepared, tail).map(|v| (v, locked_at, t.elapsed()))
         })
         .await?;
     tracing::debug!(
@@ -276,11 +276,12 @@ pub async fn sync(
     Ok(verdicts)
 }
 
-/// The transaction of a sync batch.
+/// The transaction of a sync batch; its roll-up changes go to the group's `tail`.
 fn store(
     c: &mut crate::db::DbConn,
     user: &AuthUser,
     prepared: Vec<Result<Prepared, AppError>>,
+    tail: &mut crate::db::Tail,
 ) -> Result<Vec<Verdict>, AppError> {
     let scope = user.scope();
     let ok = || prepared.iter().filter_map(|p| p.as_ref().ok());
@@ -461,14 +462,13 @@ fn store(
         }
     }
 
-    // Report roll-ups change in this same transaction, so reports never disagree with the
-    // stored rows.
-    let changes: Vec<TallyChange> = rows
-        .iter()
-        .filter(|(_, r)| inserted.contains(&r.id))
-        .map(|(_, r)| TallyChange::of(r, 1))
-        .collect();
-    rollup::apply(c, &changes)?;
+    // Report roll-ups change in this same transaction (at its end, merged with the rest of
+    // the group), so reports never disagree with the stored rows.
+    tail.extend(
+        rows.iter()
+            .filter(|(_, r)| inserted.contains(&r.id))
+            .map(|(_, r)| TallyChange::of(r, 1)),
+    );
 
     // One audit entry per event of the batch, listing what it stored.
     let mut per_event: Vec<(&str, &str, Vec<&str>)> = Vec::new();

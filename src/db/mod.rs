@@ -2,8 +2,10 @@
 //! the URL at run time. Blocking diesel work runs on actix's blocking pool, never on the
 //! async workers.
 
+mod checkpoint;
 mod errors;
 mod group;
+pub use group::Tail;
 pub mod migrations;
 
 use std::path::{Path, PathBuf};
@@ -98,9 +100,19 @@ fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {
 /// only survives a process crash); `busy_timeout` covers other processes (the CLI).
 /// `busy_timeout` comes first so that switching a new file to WAL waits for a lock held by
 /// another connection instead of failing.
+/// `wal_autocheckpoint` is raised from 1,000 pages because a background thread checkpoints
+/// (see `checkpoint.rs`); it only acts when that thread falls behind.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;";
+
+/// Per-connection PostgreSQL settings. diesel keeps each connection's statements prepared,
+/// and after five runs PostgreSQL may switch a prepared statement to a generic plan chosen
+/// for the table sizes of that moment: on a new installation, a sequential scan of a then
+/// empty `activations`, kept while the table grows to millions (measured: the sync's
+/// `id = ANY($1)` lookup went from an index probe to a full scan). Custom plans cost a few
+/// tens of microseconds of planning per statement and always fit the data.
+const PG_SETTINGS: &str = "SET plan_cache_mode = force_custom_plan;";
 
 /// r2d2 manager that opens the backend the URL names, and nothing else.
 pub struct Manager {
@@ -114,9 +126,13 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.url)
-                .map(DbConn::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(PG_SETTINGS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.url)
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -170,11 +186,15 @@ impl Db {
                     redact_url_in(&e.to_string(), url)
                 )
             })?;
+        let group = Arc::new(group::GroupQueue::new(backend, url));
+        if backend == Backend::Sqlite {
+            checkpoint::spawn(url.to_string(), Arc::downgrade(&group));
+        }
         Ok(Db {
             pool,
             backend,
             write_lock: Arc::new(std::sync::Mutex::new(())),
-            group: Arc::new(group::GroupQueue::new(url)),
+            group,
         })
     }
 

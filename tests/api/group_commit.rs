@@ -22,7 +22,7 @@ async fn a_failing_piece_rolls_back_alone_and_the_others_are_durable() {
                 let (db, barrier) = (db.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     barrier.wait();
-                    db.write_grouped_blocking(move |c| {
+                    db.write_grouped_blocking(move |c, _tail| {
                         diesel::insert_into(settings::table)
                             .values((
                                 settings::key.eq(format!("group-test-{i}")),
