@@ -151,6 +151,7 @@ pub async fn app_state(settings: Settings, db: Db) -> anyhow::Result<AppState> {
         passwords: Passwords::new(cores)?,
         nik_key: Arc::new(secrecy::SecretSlice::from(nik_key)),
         metrics: telemetry::metrics_handle(),
+        users: Arc::default(),
     })
 }
 

@@ -19,6 +19,8 @@ pub struct AppState {
     /// HMAC key for NIKs; never logged.
     pub nik_key: Arc<secrecy::SecretSlice<u8>>,
     pub metrics: PrometheusHandle,
+    /// Recently loaded users (see `auth::cache`).
+    pub users: Arc<crate::auth::cache::UserCache>,
 }
 
 impl AppState {

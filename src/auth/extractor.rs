@@ -115,12 +115,20 @@ impl FromRequest for AuthUser {
             let kid = tokens::kid_of(&token).ok_or(AppError::Unauthorized)?;
             state.keys.refresh_if_needed(&state.db, Some(&kid)).await?;
             let claims = tokens::verify_access(&state.keys, &token)?;
-            let user_id = claims.sub.clone();
-            let (user, office) = state
-                .db
-                .read(move |c| load_user_and_office(c, &user_id))
-                .await?
-                .ok_or(AppError::Unauthorized)?;
+            let generation = state.db.write_generation();
+            let (user, office) = match state.users.get(&claims.sub, generation) {
+                Some(found) => found,
+                None => {
+                    let user_id = claims.sub.clone();
+                    let (user, office) = state
+                        .db
+                        .read(move |c| load_user_and_office(c, &user_id))
+                        .await?
+                        .ok_or(AppError::Unauthorized)?;
+                    state.users.put(&user, &office, generation);
+                    (user, office)
+                }
+            };
             if !user.active || user.auth_epoch != claims.epoch {
                 return Err(AppError::Unauthorized);
             }

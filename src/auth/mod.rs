@@ -1,6 +1,7 @@
 //! Authentication and authorisation: passwords, tokens, throttling, the `AuthUser`
 //! extractor and the caller's scope.
 
+pub mod cache;
 pub mod dto;
 pub mod extractor;
 pub mod keys;

@@ -164,6 +164,9 @@ pub struct Db {
     write_lock: Arc<std::sync::Mutex<()>>,
     /// SQLite writes waiting for the next group commit (`write_grouped`).
     group: Arc<group::GroupQueue>,
+    /// Bumped after every `write` transaction, so caches of rows those transactions may
+    /// change (the logged-in user) know they may be stale.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Db {
@@ -195,6 +198,7 @@ impl Db {
             backend,
             write_lock: Arc::new(std::sync::Mutex::new(())),
             group,
+            generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
     }
 
@@ -241,8 +245,25 @@ impl Db {
             .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
+    /// How many `write` transactions have ended in this process (grouped sync writes, which
+    /// touch only activations and their roll-ups, do not count).
+    pub fn write_generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// The synchronous form of [`Db::write`].
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+    {
+        let result = self.write_blocking_inner(f);
+        // Committed or not: a cache entry read before this point is no longer trusted.
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        result
+    }
+
+    fn write_blocking_inner<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError>,
     {
