@@ -11,9 +11,26 @@ use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, citizens, events, offices, users};
 
-/// Rows per multi-row INSERT: 21 columns × 200 = 4,200 bind parameters, far below
-/// PostgreSQL's 65,535 and SQLite's 32,766.
-pub const INSERT_CHUNK: usize = 200;
+/// Rows per multi-row INSERT of the sync. Statements are prepared once per connection only
+/// when their shape is fixed, so rows go in full chunks of this size (a fixed-size array
+/// has a static query id) and single rows for the rest; a statement with a varying number
+/// of rows would be parsed and planned anew on every batch (measured: more than the
+/// inserts themselves cost on SQLite). 25 rows × 21 columns = 525 bind parameters.
+pub const INSERT_CHUNK: usize = 25;
+
+/// The rows in full chunks of [`INSERT_CHUNK`], as arrays, and the rows left over. The
+/// arrays are owned: diesel caches a statement only when its query id is `'static`.
+fn fixed_chunks<T>(rows: Vec<T>) -> (Vec<[T; INSERT_CHUNK]>, Vec<T>) {
+    let mut full = Vec::with_capacity(rows.len() / INSERT_CHUNK);
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<T> = rows.by_ref().take(INSERT_CHUNK).collect();
+        match <[T; INSERT_CHUNK]>::try_from(chunk) {
+            Ok(array) => full.push(array),
+            Err(rest) => return (full, rest),
+        }
+    }
+}
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = activations, treat_none_as_default_value = false)]
@@ -146,35 +163,67 @@ pub struct Citizen {
 /// Registers each citizen's first activation unless the office already has one for them.
 /// Returns the keys this call inserted.
 ///
-/// SQLite: one cached single-row `INSERT OR IGNORE` per citizen (writers are serialised, so
-/// a row that went in is ours); statements with a varying number of rows are parsed anew
-/// on every call, which cost more than the inserts themselves. PostgreSQL: chunked
-/// multi-row inserts, `RETURNING` what went in (one round trip per chunk).
+/// PostgreSQL: `RETURNING` names what went in. SQLite (writers are serialised): when a
+/// statement stored every row, all are ours; otherwise the claims are read back, and ours
+/// are those naming our own activation (ids are unique, and nobody else writes meanwhile).
 pub fn claim_citizens(
     conn: &mut DbConn,
     rows: &[Citizen],
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut inserted = Vec::new();
+    let key = |r: &Citizen| (r.office_id.clone(), r.nik_hash.clone());
+    let (full, rest) = fixed_chunks(rows.to_vec());
     match conn {
         DbConn::Sqlite(c) => {
-            for r in rows {
-                if diesel::insert_or_ignore_into(citizens::table)
-                    .values(r)
-                    .execute(c)?
-                    == 1
-                {
-                    inserted.push((r.office_id.clone(), r.nik_hash.clone()));
+            let mut unsure: Vec<Citizen> = Vec::new();
+            for chunk in full {
+                let keys: Vec<(String, String)> = chunk.iter().map(key).collect();
+                let n = diesel::insert_or_ignore_into(citizens::table)
+                    .values(chunk.clone())
+                    .execute(c)?;
+                if n == keys.len() {
+                    inserted.extend(keys);
+                } else {
+                    unsure.extend(chunk);
                 }
+            }
+            for r in &rest {
+                let n = diesel::insert_or_ignore_into(citizens::table)
+                    .values(r)
+                    .execute(c)?;
+                if n == 1 {
+                    inserted.push(key(r));
+                }
+            }
+            if !unsure.is_empty() {
+                let keys: Vec<(String, String)> = unsure.iter().map(key).collect();
+                let stored = first_activations(conn, &keys)?;
+                inserted.extend(
+                    unsure
+                        .iter()
+                        .filter(|r| stored.get(&key(r)) == Some(&r.first_activation_id))
+                        .map(key),
+                );
             }
         }
         DbConn::Pg(c) => {
-            for chunk in rows.chunks(INSERT_CHUNK * 4) {
+            for chunk in full {
                 inserted.extend(
                     diesel::insert_into(citizens::table)
                         .values(chunk)
                         .on_conflict_do_nothing()
                         .returning((citizens::office_id, citizens::nik_hash))
                         .get_results::<(String, String)>(c)?,
+                );
+            }
+            for r in &rest {
+                inserted.extend(
+                    diesel::insert_into(citizens::table)
+                        .values(r)
+                        .on_conflict_do_nothing()
+                        .returning((citizens::office_id, citizens::nik_hash))
+                        .get_result::<(String, String)>(c)
+                        .optional()?,
                 );
             }
         }
@@ -231,36 +280,53 @@ pub fn release_citizen(
 
 /// Inserts the rows whose ids are not stored yet; returns the ids this call inserted.
 ///
-/// PostgreSQL: chunked multi-row inserts that skip ids another transaction stored since
-/// the caller's read. SQLite: the caller's pre-read under the write lock is authoritative,
-/// so every row is expected to go in; one cached single-row statement per row (see
-/// [`claim_citizens`] for why).
-pub fn insert_new(conn: &mut DbConn, rows: &[Activation]) -> Result<Vec<String>, AppError> {
+/// PostgreSQL skips ids another transaction stored since the caller's read. On SQLite the
+/// caller's pre-read under the write lock is authoritative, so every row must go in.
+pub fn insert_new(conn: &mut DbConn, rows: Vec<Activation>) -> Result<Vec<String>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let (full, rest) = fixed_chunks(rows);
     match conn {
         DbConn::Pg(c) => {
-            for chunk in rows.chunks(INSERT_CHUNK) {
+            for chunk in full {
                 inserted.extend(
                     diesel::insert_into(activations::table)
                         .values(chunk)
                         .on_conflict_do_nothing()
                         .returning(activations::id)
                         .get_results::<String>(c)?,
-                )
+                );
+            }
+            for r in &rest {
+                inserted.extend(
+                    diesel::insert_into(activations::table)
+                        .values(r)
+                        .on_conflict_do_nothing()
+                        .returning(activations::id)
+                        .get_result::<String>(c)
+                        .optional()?,
+                );
             }
         }
         DbConn::Sqlite(c) => {
-            for r in rows {
-                let n = diesel::insert_or_ignore_into(activations::table)
+            let mut stored = 0;
+            for chunk in full {
+                stored += diesel::insert_or_ignore_into(activations::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            for r in &rest {
+                stored += diesel::insert_or_ignore_into(activations::table)
                     .values(r)
                     .execute(c)?;
-                if n != 1 {
-                    return Err(AppError::internal(anyhow::anyhow!(
-                        "sqlite sync insert skipped a row under the write lock"
-                    )));
-                }
-                inserted.push(r.id.clone());
             }
+            if stored != ids.len() {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "sqlite sync insert stored {stored} of {} rows under the write lock",
+                    ids.len()
+                )));
+            }
+            inserted = ids;
         }
     }
     Ok(inserted)

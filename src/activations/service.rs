@@ -436,14 +436,15 @@ fn store(
     // overlapping batches then wait on each other in one direction only, never deadlock.
     let mut to_insert: Vec<Activation> = rows.iter().map(|(_, r)| r.clone()).collect();
     to_insert.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    let inserted: HashSet<String> = repo::insert_new(c, &to_insert)?.into_iter().collect();
-    if inserted.len() != to_insert.len() {
+    let expected = to_insert.len();
+    let inserted: HashSet<String> = repo::insert_new(c, to_insert)?.into_iter().collect();
+    if inserted.len() != expected {
         // PostgreSQL only: another transaction stored some ids since our read. Classify
         // them as a retry would, and give back citizen claims made for them.
-        let lost: Vec<String> = to_insert
+        let lost: Vec<String> = rows
             .iter()
-            .filter(|r| !inserted.contains(&r.id))
-            .map(|r| r.id.clone())
+            .filter(|(_, r)| !inserted.contains(&r.id))
+            .map(|(_, r)| r.id.clone())
             .collect();
         let stored = repo::existing_hashes(c, &lost)?;
         for (i, r) in &rows {

@@ -166,7 +166,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     }
     let mut rows = plan.activations.clone();
     rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    if activations_repo::insert_new(c, &rows)?.len() != rows.len() {
+    if activations_repo::insert_new(c, rows.clone())?.len() != rows.len() {
         return Err(internal("an activation id clashed"));
     }
     activations_repo::claim_citizens(c, &plan.citizens)?;

@@ -906,3 +906,51 @@ async fn a_created_item_is_readable_through_a_new_connection_at_once() {
     .expect("task");
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn a_repeat_citizen_inside_a_full_insert_chunk_is_still_found() {
+    // 30 citizens go in as one 25-row statement and 5 single rows; one of the 25 was
+    // activated before, so that statement stores 24 rows and the sync must find which.
+    let w = World::new().await;
+    let event = w.event(&w.staff.token).await;
+    let with_nik = |mut item: Value, n: u32| {
+        item["nik"] = json!(test_nik(n));
+        item
+    };
+    let first = with_nik(activated(&event), 7);
+    let a = w.app.sync_items(&w.staff.token, &[first]).await;
+    assert_eq!(statuses(&a), vec!["created"]);
+    let batch: Vec<Value> = (0..30).map(|n| with_nik(activated(&event), n)).collect();
+    let a = w.app.sync_items(&w.staff.token, &batch).await;
+    assert!(statuses(&a).iter().all(|s| s == "created"), "{a:?}");
+
+    let rows = w
+        .app
+        .get(
+            &format!("/events/{event}/activations?limit=100"),
+            &w.staff.token,
+        )
+        .await;
+    let repeat: std::collections::HashMap<String, bool> = rows.assert_status(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or("").to_string(),
+                r["repeat_citizen"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(repeat.len(), 31);
+    for (n, item) in batch.iter().enumerate() {
+        let id = item["id"].as_str().unwrap_or("");
+        assert_eq!(repeat[id], n == 7, "item {n}");
+    }
+    // The event's yield counts each citizen once: 30, not 31.
+    let y = w
+        .app
+        .get(&format!("/events/{event}/yield"), &w.staff.token)
+        .await;
+    assert_eq!(y.assert_status(200)["activated"], 30);
+}
