@@ -7,6 +7,7 @@
 #   benches/sync.sh                # both backends
 #   benches/sync.sh sqlite         # or: postgres
 #   DURATION=10 CONNECTIONS=32 BATCH=50 benches/sync.sh
+#   LIGHT_CONNECTIONS=8 benches/sync.sh   # the lighter-load latency run (0: skip it)
 #
 # The API rate counts rows actually in the database after the run (not requests sent).
 # PostgreSQL runs on a throw-away PostgreSQL 15 cluster with its default durability
@@ -20,6 +21,9 @@ DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 BATCH="${BATCH:-50}"
 WARMUP="${WARMUP:-2}"
+# After the main run, latency under a lighter load: a regency's phones rarely sync all at
+# once, and with 32 clients waiting on each other the latency is mostly queueing.
+LIGHT_CONNECTIONS="${LIGHT_CONNECTIONS:-8}"
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -57,18 +61,23 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
+# Sets pg_dir, as_pg and pg_url in this shell (not a subshell: cleanup and the CPU
+# accounting need them). The cluster closes inherited descriptors (a `flock` around this
+# script must not stay locked by the server).
 start_postgres() {
   pg_dir="$(mktemp -d /tmp/jemput-bench-pg.XXXXXX)"
   local port; port="$(free_port)"
   if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
   "${as_pg[@]}" "$pgbin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 >/dev/null
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
-    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
-  echo "postgres://postgres@127.0.0.1:$port/postgres"
+    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" start \
+    >/dev/null 9>&- 8>&- 7>&- 6>&- 5>&- 4>&- 3>&-
+  pg_url="postgres://postgres@127.0.0.1:$port/postgres"
 }
 
 results=()
 cpu_rows=()
+light_rows=()
 
 # CPU time (user + system, in ms) used so far by the given processes and by their
 # children that have exited (a PostgreSQL backend's time moves to the postmaster's
@@ -119,6 +128,15 @@ run_backend() {
     -- "$event_id" "$BATCH" "$token" | tee "$work/$name-wrk.txt"
   local cpu1; cpu1="$(cpu_ms "$server_pid" $(pg_pids))"
   after="$(raw count "$url" | sed 's/count=//')"
+  if [ "$LIGHT_CONNECTIONS" -gt 0 ]; then
+    echo "=== $name: API, $LIGHT_CONNECTIONS connections, ${DURATION}s ==="
+    wrk -t2 -c"$LIGHT_CONNECTIONS" -d"${DURATION}s" --latency -s benches/sync.lua \
+      "http://127.0.0.1:$port" -- "$event_id" "$BATCH" "$token" | tee "$work/$name-light.txt"
+    light_rows+=("$(printf '%-10s %12s %9s %9s' "$name" \
+      "$(awk -v b="$BATCH" '/^Requests\/sec/ {printf "%.0f", $2*b}' "$work/$name-light.txt")" \
+      "$(awk '$1=="50%" {print $2}' "$work/$name-light.txt")" \
+      "$(awk '$1=="99%" {print $2}' "$work/$name-light.txt")")")
+  fi
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   local api_rate p99 p50 errors
   api_rate="$(awk -v a="$after" -v b="$before" -v d="$DURATION" 'BEGIN {printf "%.0f", (a-b)/d}')"
@@ -152,8 +170,8 @@ for backend in $backends; do
   case "$backend" in
     sqlite) run_backend sqlite "$work/bench.db" 1 ;;
     postgres)
-      url="$(start_postgres)"
-      run_backend postgres "$url" 8
+      start_postgres
+      run_backend postgres "$pg_url" 8
       ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
   esac
@@ -163,6 +181,12 @@ echo
 echo "sync ingest: $CONNECTIONS connections x batches of $BATCH for ${DURATION}s ($(nproc) cores)"
 printf '%-10s %12s %9s %9s %14s %8s %10s\n' backend "api rows/s" "p50" "p99" "raw rows/s" ratio "non-2xx"
 for r in "${results[@]}"; do echo "$r"; done
+if [ "${#light_rows[@]}" -gt 0 ]; then
+  echo
+  echo "lighter load: $LIGHT_CONNECTIONS connections x batches of $BATCH (rows/s from requests answered)"
+  printf '%-10s %12s %9s %9s\n' backend "api rows/s" "p50" "p99"
+  for r in "${light_rows[@]}"; do echo "$r"; done
+fi
 echo
 echo "CPU ms per 1,000 stored rows (server + database processes), load average $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-10s %16s %16s %10s\n' backend "api cpu ms/1k" "raw cpu ms/1k" "raw/api"
