@@ -1,0 +1,3 @@
+DROP TABLE month_histogram;
+DROP TABLE month_tallies;
+DROP TABLE event_shares;
