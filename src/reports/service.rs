@@ -1126,6 +1126,51 @@ mod tests {
     }
 
     #[test]
+    fn periods_cut_into_whole_months_and_partial_edges() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert_eq!(
+            cut(d(2025, 1, 1), d(2025, 12, 31)),
+            Cut {
+                months: Some((d(2025, 1, 1), d(2025, 12, 1))),
+                edges: vec![]
+            }
+        );
+        assert_eq!(
+            cut(d(2025, 1, 15), d(2025, 3, 10)),
+            Cut {
+                months: Some((d(2025, 2, 1), d(2025, 2, 1))),
+                edges: vec![
+                    (d(2025, 1, 15), d(2025, 1, 31)),
+                    (d(2025, 3, 1), d(2025, 3, 10))
+                ]
+            }
+        );
+        // Leap February ends on the 29th.
+        assert_eq!(
+            cut(d(2024, 2, 1), d(2024, 2, 29)).months,
+            Some((d(2024, 2, 1), d(2024, 2, 1)))
+        );
+        assert_eq!(
+            cut(d(2024, 2, 1), d(2024, 2, 28)),
+            Cut {
+                months: None,
+                edges: vec![(d(2024, 2, 1), d(2024, 2, 28))]
+            }
+        );
+        assert_eq!(
+            cut(d(2025, 1, 2), d(2025, 2, 27)),
+            Cut {
+                months: None,
+                edges: vec![(d(2025, 1, 2), d(2025, 2, 27))]
+            }
+        );
+        assert_eq!(
+            cut(d(2024, 12, 1), d(2025, 1, 31)).months,
+            Some((d(2024, 12, 1), d(2025, 1, 1)))
+        );
+    }
+
+    #[test]
     fn weeks_start_on_monday() {
         let sunday = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
         assert_eq!(
