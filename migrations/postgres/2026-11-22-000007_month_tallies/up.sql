@@ -63,6 +63,9 @@ CREATE TABLE month_histogram (
     PRIMARY KEY (office_id, month, channel_key, activated)
 );
 
+-- A period that starts or ends mid-month reads those partial months per event, by date.
+CREATE INDEX events_date_idx ON events (local_date);
+
 -- Events stored before this migration (the same statements as rollup::rebuild).
 INSERT INTO event_shares (event_id, office_id, month, channel_key, cost_idr, staff_micro_hours, staff_entries,
     activated, failed, failed_no_smartphone, failed_phone_no_camera, failed_no_signal, failed_ektp_not_recorded,
