@@ -128,7 +128,11 @@ fn generate(db: &Db, n: usize) -> Generated {
         DbConn::Pg(c) => c
             .batch_execute("SET synchronous_commit = off")
             .expect("pragma"),
-        DbConn::Sqlite(c) => c.batch_execute("PRAGMA synchronous = OFF").expect("pragma"),
+        DbConn::Sqlite(c) => c
+            .batch_execute(
+                "PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000; PRAGMA temp_store = MEMORY",
+            )
+            .expect("pragma"),
     }
     let root: (String, String) = offices::table
         .filter(offices::parent_id.is_null())
@@ -197,6 +201,27 @@ fn generate(db: &Db, n: usize) -> Generated {
         })
         .collect();
     bulk!(conn, users::table, user_rows, 500);
+    // A second field officer per regency: events are staffed by two.
+    let user_rows: Vec<_> = regencies
+        .iter()
+        .enumerate()
+        .map(|(i, (rid, _))| {
+            (
+                users::id.eq(format!("00000000-0000-4000-9000-{:012}", i)),
+                users::username.eq(format!("staffb{i}")),
+                users::username_key.eq(format!("staffb{i}")),
+                users::full_name.eq(format!("Staff B {i}")),
+                users::password_hash.eq(hash.clone()),
+                users::role.eq("field_staff"),
+                users::office_id.eq(rid.clone()),
+                users::active.eq(true),
+                users::auth_epoch.eq(0),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            )
+        })
+        .collect();
+    bulk!(conn, users::table, user_rows, 500);
     let target_rows: Vec<_> = regencies
         .iter()
         .map(|(rid, _)| {
@@ -253,28 +278,69 @@ fn generate(db: &Db, n: usize) -> Generated {
     // (70 % activated, 2 % of activations repeat citizens).
     let pg = matches!(conn, DbConn::Pg(_));
     conn.batch_execute(
-        "CREATE TEMP TABLE ev_idx AS SELECT (ROW_NUMBER() OVER (ORDER BY id)) - 1 AS i, id, office_id, \
-         channel_key, local_date, created_by FROM events; CREATE INDEX ev_idx_i ON ev_idx (i)",
+        "CREATE TEMP TABLE ev_idx AS SELECT (ROW_NUMBER() OVER (ORDER BY e.id)) - 1 AS i, e.id, e.office_id, \
+         e.channel_key, e.local_date, e.created_by, o.code FROM events e JOIN offices o ON o.id = e.office_id; \
+         CREATE INDEX ev_idx_i ON ev_idx (i)",
     )
     .expect("event index");
+    // Two staff members an event, 4 to 7.75 hours each.
+    conn.batch_execute(
+        "INSERT INTO event_staff (event_id, user_id, hours, updated_at) \
+         SELECT id, created_by, 4.0 + (i % 16) * 0.25, '2025-12-31 00:00:00' FROM ev_idx; \
+         INSERT INTO event_staff (event_id, user_id, hours, updated_at) \
+         SELECT id, replace(created_by, '-4000-8000-', '-4000-9000-'), 3.0 + (i % 8) * 0.5, \
+         '2025-12-31 00:00:00' FROM ev_idx",
+    )
+    .expect("staff");
+    // The activations' secondary indexes are built once after the load, not row by row.
+    let index_sql = if pg {
+        "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
+         WHERE tablename = 'activations' AND indexname NOT LIKE '%pkey'"
+    } else {
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activations' \
+         AND sql IS NOT NULL"
+    };
+    #[derive(QueryableByName)]
+    struct Index {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        sql: String,
+    }
+    let indexes: Vec<Index> =
+        jemput::with_conn!(conn, |c| diesel::sql_query(index_sql).load(c)).expect("indexes");
+    for ix in &indexes {
+        conn.batch_execute(&format!("DROP INDEX {}", ix.name))
+            .expect("drop index");
+    }
     let n_ev = ev.len();
     let chunk = 1_000_000usize;
     let mut done = 0usize;
     while done < n {
         let (lo, hi) = (done, (done + chunk).min(n) - 1);
-        let (series, id, at) = if pg {
+        // Ids in insertion order, as the phones' UUIDv7 ids nearly are: the primary key
+        // grows at its end instead of splitting pages all over the index.
+        let (series, id, at, district) = if pg {
             (
                 format!("generate_series({lo}::bigint, {hi}::bigint) AS s(g)"),
-                "gen_random_uuid()::text",
+                "'00000000-0000-7000-8000-' || lpad(g::text, 12, '0')",
                 "e.local_date + time '03:00'",
+                "lpad(((g / 7) % 20 + 1)::text, 2, '0')",
             )
         } else {
             (
                 "s".to_string(),
-                "lower(hex(randomblob(16)))",
+                "printf('00000000-0000-7000-8000-%012d', g)",
                 "e.local_date || ' 03:00:00'",
+                "printf('%02d', (g / 7) % 20 + 1)",
             )
         };
+        // 85 % residents of one of the regency's 20 districts, 10 % from another province's
+        // district, 5 % without a NIK.
+        let home = format!(
+            "CASE WHEN g % 20 = 3 THEN NULL WHEN g % 10 = 7 THEN '99.01.' || {district} \
+             ELSE e.code || '.' || {district} END"
+        );
         let with = if pg {
             String::new()
         } else {
@@ -282,7 +348,7 @@ fn generate(db: &Db, n: usize) -> Generated {
         };
         let sql = format!(
             "{with}INSERT INTO activations (id, event_id, office_id, channel_key, staff_id, recorded_at, local_date, \
-             outcome, failure_reason, age_band, repeat_citizen, content_hash, created_by, created_at) \
+             outcome, failure_reason, age_band, home_district, repeat_citizen, content_hash, created_by, created_at) \
              SELECT {id}, e.id, e.office_id, e.channel_key, e.created_by, {at}, e.local_date, \
                CASE WHEN (g * 40503 + 977) % 100 < 70 THEN 'activated' ELSE 'failed' END, \
                CASE WHEN (g * 40503 + 977) % 100 < 70 THEN NULL ELSE \
@@ -290,6 +356,7 @@ fn generate(db: &Db, n: usize) -> Generated {
                  WHEN 2 THEN 'no_signal' WHEN 3 THEN 'ektp_not_recorded' WHEN 4 THEN 'data_mismatch' \
                  WHEN 5 THEN 'no_email' WHEN 6 THEN 'declined' WHEN 7 THEN 'app_error' ELSE 'other' END END, \
                CASE (g * 13 + g / 4) % 4 WHEN 0 THEN '17-24' WHEN 1 THEN '25-39' WHEN 2 THEN '40-59' ELSE '60+' END, \
+               {home}, \
                (g * 40503 + 977) % 100 < 70 AND g % 50 = 0, 'bench', e.created_by, '2025-12-31 00:00:00' \
              FROM {series} JOIN ev_idx e ON e.i = (g * 2654435761 + 12345) % 4294967296 % {n_ev}"
         );
@@ -300,6 +367,9 @@ fn generate(db: &Db, n: usize) -> Generated {
         eprint!("\r  {done}/{n} activations");
     }
     eprintln!();
+    for ix in &indexes {
+        conn.batch_execute(&ix.sql).expect("create index");
+    }
     let counted = "CASE WHEN outcome = 'activated' AND NOT repeat_citizen THEN 1 ELSE 0 END";
     let failed = "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END";
     let reasons: String = jemput::reports::rollup::REASONS
@@ -330,6 +400,15 @@ fn generate(db: &Db, n: usize) -> Generated {
          GROUP BY event_id, outcome, COALESCE(failure_reason, ''), COALESCE(age_band, 'unknown')",
     )
     .expect("outcome tallies");
+    // Every local date of the generated year is in 2025.
+    conn.batch_execute(&format!(
+        "INSERT INTO residence_tallies (office_id, year, home_district, activated) \
+         SELECT office_id, 2025, COALESCE(home_district, ''), SUM({counted}) FROM activations \
+         WHERE voided_at IS NULL AND outcome = 'activated' AND NOT repeat_citizen \
+         GROUP BY office_id, COALESCE(home_district, '')"
+    ))
+    .expect("residence tallies");
+    jemput::reports::rollup::rebuild_months(conn).expect("monthly roll-ups");
     conn.batch_execute("COMMIT").expect("commit");
     match conn {
         DbConn::Pg(c) => c.batch_execute("ANALYZE").expect("analyze"),
@@ -352,37 +431,37 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// The same figures as each report, by one hand-written query over the raw activations.
-fn raw_sql(kind: &str, subtree: &str) -> String {
+fn raw_sql(kind: &str, subtree: &str, from: &str, to: &str) -> String {
     let scope = format!("(SELECT id FROM offices WHERE path LIKE '{subtree}%')");
     let counted = "CASE WHEN a.outcome = 'activated' AND NOT a.repeat_citizen THEN 1 ELSE 0 END";
     let failed = "CASE WHEN a.outcome = 'failed' THEN 1 ELSE 0 END";
     match kind {
-        "channels" => format!(
+        "channels" | "channels-mid" => format!(
             "SELECT e.channel_key, COUNT(DISTINCT e.id), SUM({counted}), SUM({failed}) FROM events e \
              LEFT JOIN activations a ON a.event_id = e.id AND a.voided_at IS NULL \
-             WHERE e.office_id IN {scope} AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY e.channel_key"
+             WHERE e.office_id IN {scope} AND e.local_date BETWEEN '{from}' AND '{to}' GROUP BY e.channel_key"
         ),
         "progress" => format!(
             "SELECT SUM({counted}) FROM activations a WHERE a.office_id IN {scope} AND a.voided_at IS NULL \
-             AND a.local_date BETWEEN '2025-01-01' AND '2025-12-31'"
+             AND a.local_date BETWEEN '{from}' AND '{to}'"
         ),
         "offices" => format!(
             "SELECT a.office_id, SUM({counted}), SUM({failed}) FROM activations a JOIN events e ON e.id = a.event_id \
-             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '{from}' AND '{to}' \
              GROUP BY a.office_id"
         ),
         "daily" => format!(
             "SELECT a.local_date, SUM({counted}), SUM({failed}) FROM activations a WHERE a.office_id IN {scope} \
-             AND a.voided_at IS NULL AND a.local_date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY a.local_date"
+             AND a.voided_at IS NULL AND a.local_date BETWEEN '{from}' AND '{to}' GROUP BY a.local_date"
         ),
         "failures" => format!(
             "SELECT e.channel_key, a.failure_reason, a.age_band, COUNT(*) FROM activations a JOIN events e ON e.id = a.event_id \
-             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '{from}' AND '{to}' \
              GROUP BY e.channel_key, a.failure_reason, a.age_band"
         ),
         _ => format!(
             "SELECT a.staff_id, SUM({counted}), SUM({failed}) FROM activations a JOIN events e ON e.id = a.event_id \
-             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '2025-01-01' AND '2025-12-31' \
+             WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '{from}' AND '{to}' \
              GROUP BY a.staff_id"
         ),
     }
@@ -432,6 +511,8 @@ async fn main() {
 
     let paths: Vec<(&str, String)> = vec![
         ("channels", "/reports/channels?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+        // Starts and ends mid-month: those two partial months are read per event.
+        ("channels-mid", "/reports/channels?office_id={o}&from=2025-01-15&to=2025-12-15".into()),
         ("progress", "/reports/progress?office_id={o}&year=2025&as_of=2025-12-31".into()),
         ("offices", "/reports/offices?office_id={o}&from=2025-01-01&to=2025-12-31&year=2025&as_of=2025-12-31".into()),
         ("daily", "/reports/daily?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
@@ -446,7 +527,7 @@ async fn main() {
         args.iterations
     );
     println!(
-        "{:<10} {:<8} {:>10} {:>10} {:>12} {:>8} {:>6}",
+        "{:<12} {:<8} {:>10} {:>10} {:>12} {:>8} {:>6}",
         "report", "scope", "p50 ms", "p99 ms", "raw SQL ms", "p50/raw", "calls"
     );
     for (scope_name, office) in [
@@ -488,7 +569,11 @@ async fn main() {
                 }
             }
             times.sort();
-            let sql = raw_sql(name, &path_of);
+            let sql = if *name == "channels-mid" {
+                raw_sql(name, &path_of, "2025-01-15", "2025-12-15")
+            } else {
+                raw_sql(name, &path_of, "2025-01-01", "2025-12-31")
+            };
             let raw_db = db.clone();
             let raw = tokio::task::spawn_blocking(move || {
                 let mut c = raw_db.conn().expect("conn");
@@ -507,7 +592,7 @@ async fn main() {
             let p50 = pct(&times, 0.5);
             let raw_ms = raw.as_secs_f64() * 1000.0;
             println!(
-                "{:<10} {:<8} {:>10.2} {:>10.2} {:>12.2} {:>8.2} {:>6}",
+                "{:<12} {:<8} {:>10.2} {:>10.2} {:>12.2} {:>8.2} {:>6}",
                 name,
                 scope_name,
                 p50,

@@ -215,6 +215,63 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_shares (event_id) {
+        event_id -> Text,
+        office_id -> Text,
+        month -> Date,
+        channel_key -> Text,
+        cost_idr -> Nullable<BigInt>,
+        staff_micro_hours -> BigInt,
+        staff_entries -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+    }
+}
+
+diesel::table! {
+    month_tallies (office_id, month, channel_key) {
+        office_id -> Text,
+        month -> Date,
+        channel_key -> Text,
+        events -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+        cost_idr -> BigInt,
+        cost_events -> Integer,
+        staff_micro_hours -> BigInt,
+        staff_entries -> Integer,
+    }
+}
+
+diesel::table! {
+    month_histogram (office_id, month, channel_key, activated) {
+        office_id -> Text,
+        month -> Date,
+        channel_key -> Text,
+        activated -> Integer,
+        events -> Integer,
+    }
+}
+
+diesel::table! {
     areas (code) {
         code -> Text,
         parent_code -> Nullable<Text>,
@@ -233,6 +290,9 @@ diesel::joinable!(event_staff -> users (user_id));
 diesel::joinable!(activations -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    event_shares,
+    month_tallies,
+    month_histogram,
     settings,
     offices,
     targets,

@@ -177,6 +177,9 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
         .map(|a| TallyChange::of(a, 1))
         .collect();
     rollup::apply(c, &changes)?;
+    // Events without counted activations still count in the monthly roll-ups.
+    let event_ids: Vec<String> = plan.events.iter().map(|e| e.id.clone()).collect();
+    rollup::refresh_events(c, &event_ids)?;
 
     summary.offices = plan.offices.len() + usize::from(summary.root_created);
     summary.logins.extend(plan.logins);

@@ -200,6 +200,7 @@ pub async fn create(
                 let existing = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
                 return same_or_conflict(existing, &hash, &scope, c);
             }
+            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(c, &user.id, &event, "event_created", None)?;
             Ok((event, true))
         })
@@ -371,6 +372,7 @@ pub async fn update(
             if content.channel_key != event.channel_key {
                 repo::set_activations_channel(c, &event.id, &content.channel_key)?;
             }
+            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             let updated = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
             audit_event(
                 c,
@@ -534,6 +536,7 @@ pub async fn put_staff(
             let now = crate::db::now();
             repo::upsert_staff(c, &event.id, &staff_id, hours, now)?;
             repo::touch(c, &event.id, now)?;
+            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,
@@ -569,6 +572,7 @@ pub async fn delete_staff(
             }
             let now = crate::db::now();
             repo::touch(c, &event.id, now)?;
+            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,

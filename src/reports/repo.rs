@@ -12,11 +12,12 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
     activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_staff as es,
-    event_tallies as et, events as ev, residence_tallies as rt, targets,
+    event_tallies as et, events as ev, month_histogram as mh, month_tallies as mt, offices,
+    residence_tallies as rt, targets,
 };
 
 /// Per-channel (or per-office) totals of the period's events in the subtree.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventAggregate {
     pub key: String,
     pub events: i64,
@@ -110,6 +111,145 @@ pub fn aggregate_by_office(
     to: NaiveDate,
 ) -> Result<Vec<EventAggregate>, AppError> {
     Ok(aggregate_by!(conn, pattern, from, to, ev::office_id))
+}
+
+impl EventAggregate {
+    /// Adds another part of the period (whole months, or a partial month) for the same key.
+    pub fn absorb(&mut self, other: &EventAggregate) {
+        self.events += other.events;
+        self.activated += other.activated;
+        self.failed += other.failed;
+        self.cost_idr = match (self.cost_idr, other.cost_idr) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        for (a, b) in self.failed_by_reason.iter_mut().zip(other.failed_by_reason) {
+            *a += b;
+        }
+    }
+}
+
+type MonthRow = (
+    String,
+    (Option<i64>, Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+/// `SUM` of a BIGINT column as BIGINT on both backends (PostgreSQL's is NUMERIC).
+fn big_sum(
+    column: &str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql(&format!("CAST(SUM(month_tallies.{column}) AS BIGINT)"))
+}
+
+/// Event totals of whole months, with the staff hours of the same events (`None`: none
+/// logged), by `$key` (the channel, or the office whose subtree a row counts).
+macro_rules! month_aggregate_by {
+    ($conn:expr, $offices:expr, $m1:expr, $m2:expr, $key:expr) => {{
+        let rows: Vec<MonthRow> = mt::table
+            .filter(mt::office_id.eq_any($offices))
+            .filter(mt::month.between($m1, $m2))
+            .group_by($key)
+            .select((
+                $key,
+                (sum(mt::events), sum(mt::activated), sum(mt::failed)),
+                (
+                    big_sum("cost_idr"),
+                    sum(mt::cost_events),
+                    big_sum("staff_micro_hours"),
+                    sum(mt::staff_entries),
+                ),
+                (
+                    sum(mt::failed_no_smartphone),
+                    sum(mt::failed_phone_no_camera),
+                    sum(mt::failed_no_signal),
+                    sum(mt::failed_ektp_not_recorded),
+                    sum(mt::failed_data_mismatch),
+                    sum(mt::failed_no_email),
+                    sum(mt::failed_declined),
+                    sum(mt::failed_app_error),
+                    sum(mt::failed_other),
+                ),
+            ))
+            .load($conn)?;
+        let mut hours = HashMap::new();
+        let mut aggregates = Vec::with_capacity(rows.len());
+        for (key, (events, activated, failed), (cost, cost_events, micro, entries), r) in rows {
+            let z = |x: Option<i64>| x.unwrap_or(0);
+            if z(entries) > 0 {
+                hours.insert(key.clone(), z(micro) as f64 / 1e6);
+            }
+            aggregates.push(EventAggregate {
+                key,
+                events: z(events),
+                activated: z(activated),
+                failed: z(failed),
+                cost_idr: (z(cost_events) > 0).then_some(z(cost)),
+                failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(z),
+            });
+        }
+        (aggregates, hours)
+    }};
+}
+
+/// The whole months `[m1, m2]` (first days) of one office's subtree, by channel.
+pub fn month_aggregate_by_channel(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<(Vec<EventAggregate>, HashMap<String, f64>), AppError> {
+    Ok(month_aggregate_by!(
+        conn,
+        [office_id],
+        m1,
+        m2,
+        mt::channel_key
+    ))
+}
+
+/// The whole months `[m1, m2]` of each child office's subtree, keyed by the child.
+pub fn month_aggregate_by_child(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<(Vec<EventAggregate>, HashMap<String, f64>), AppError> {
+    let children = offices::table
+        .filter(offices::parent_id.eq(office_id.to_string()))
+        .select(offices::id);
+    Ok(month_aggregate_by!(conn, children, m1, m2, mt::office_id))
+}
+
+/// (channel, activated count, events) of the whole months `[m1, m2]` of one office's
+/// subtree: the histogram the channel medians come from.
+pub fn month_histogram(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<Vec<(String, i64, i64)>, AppError> {
+    let rows: Vec<(String, i32, Option<i64>)> = mh::table
+        .filter(mh::office_id.eq(office_id))
+        .filter(mh::month.between(m1, m2))
+        .group_by((mh::channel_key, mh::activated))
+        .select((mh::channel_key, mh::activated, sum(mh::events)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, a, n)| n.filter(|n| *n > 0).map(|n| (c, i64::from(a), n)))
+        .collect())
 }
 
 /// How many events of each channel counted how many activations: (channel, count, events).

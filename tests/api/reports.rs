@@ -828,3 +828,191 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
     }
     let _ = (&w.r2, &w.f1);
 }
+
+async fn answers(app: &TestApp, paths: &[String]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.push(app.get(p, &app.root_token).await.assert_status(200).clone());
+    }
+    out
+}
+
+/// The figures of a report without its period, to compare answers over different periods.
+fn figures(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("from");
+        o.remove("to");
+    }
+    v
+}
+
+#[tokio::test]
+async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
+    let w = world().await;
+    let app = &w.app;
+    let root = app.root_office_id.clone();
+    // E6: R1 at 16:30 UTC on 31 March = 00:30 WITA on 1 April (April's until R1 moves to WIB).
+    let e6 = event(
+        app,
+        &w.f1.token,
+        json!({"channel_key": "village_visit", "title": "Late",
+        "starts_at": "2024-03-31T16:30:00Z", "ends_at": "2024-03-31T20:00:00Z", "cost_idr": 75000}),
+    )
+    .await;
+    hours(app, &e6, &w.f1.id, 2.5).await;
+    let items = sync(
+        app,
+        &w.f1.token,
+        vec![
+            act(
+                &e6,
+                "2024-03-31T17:00:00Z",
+                "activated",
+                None,
+                None,
+                Some("6301011801900007"),
+            ),
+            // A repeat citizen (counted at E1 already): stored, never counted.
+            act(
+                &e6,
+                "2024-03-31T17:00:00Z",
+                "activated",
+                None,
+                None,
+                Some("6301011501900001"),
+            ),
+            act(&e6, "2024-03-31T17:00:00Z", "activated", None, None, None),
+            act(
+                &e6,
+                "2024-03-31T17:00:00Z",
+                "failed",
+                Some("no_email"),
+                Some("25-39"),
+                None,
+            ),
+        ],
+    )
+    .await;
+    let voided = items[2]["id"].as_str().expect("id").to_string();
+    app.delete(
+        &format!("/activations/{voided}"),
+        &w.f1.token,
+        Some(json!({"reason": "entered twice"})),
+    )
+    .await
+    .assert_status(200);
+    // E2 changes channel and gains a cost; E1's staff hours change and one leaves.
+    app.patch(
+        &format!("/events/{}", w.e2),
+        &w.f1.token,
+        json!({"channel_key": "pkk_visit", "cost_idr": 20000}),
+    )
+    .await
+    .assert_status(200);
+    hours(app, &w.e1, &w.f1.id, 5.75).await;
+    app.delete(
+        &format!("/events/{}/staff/{}", w.e1, w.f2.id),
+        &app.root_token,
+        None,
+    )
+    .await
+    .assert_status(204);
+
+    let periods = [
+        ("2024-03-01", "2024-04-30"),
+        ("2024-01-01", "2024-12-31"),
+        ("2024-03-20", "2024-04-01"),
+        ("2024-03-01", "2024-04-01"),
+        ("2024-02-15", "2024-04-15"),
+        ("2024-03-21", "2024-03-31"),
+        ("2024-04-01", "2024-04-01"),
+    ];
+    let mut paths = Vec::new();
+    for office in [&root, &w.p1, &w.r1] {
+        for (from, to) in periods {
+            paths.push(format!(
+                "/reports/channels?office_id={office}&from={from}&to={to}"
+            ));
+            paths.push(format!(
+                "/reports/offices?office_id={office}&from={from}&to={to}&year=2024&as_of=2024-04-05"
+            ));
+        }
+        paths.push(format!(
+            "/reports/progress?office_id={office}&year=2024&as_of=2024-04-05"
+        ));
+    }
+    let check = |before: &[Value], label: &str| {
+        // Every event of the world is from 20 March on: a period from the 1st of a month
+        // (read from the monthly roll-ups) and one from the 20th (read per event) agree.
+        for office in 0..3 {
+            let at = |period: usize, kind: usize| &before[office * 15 + period * 2 + kind];
+            for kind in 0..2 {
+                assert_eq!(
+                    figures(at(3, kind).clone()),
+                    figures(at(2, kind).clone()),
+                    "{label}: whole March + 1 April vs 20 March - 1 April"
+                );
+                assert_eq!(
+                    figures(at(4, kind).clone()),
+                    figures(at(0, kind).clone()),
+                    "{label}: mid-February to mid-April vs March-April"
+                );
+            }
+        }
+    };
+    let before = answers(app, &paths).await;
+    check(&before, "before the time-zone change");
+    // April's E6 and E3 figures show for R1 in April (E6: 1 counted, 1 failed, Rp 75,000).
+    let r1_april = &before[2 * 15 + 6 * 2];
+    let village = r1_april["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["channel_key"] == "village_visit")
+        .expect("E6's channel")
+        .clone();
+    assert_eq!(
+        [
+            &village["events"],
+            &village["activated"],
+            &village["failed"]
+        ],
+        [&json!(1), &json!(1), &json!(1)]
+    );
+    assert_num(&village["cost_per_activation_idr"], 75000.0);
+    assert_num(&village["staff_hours"], 2.5);
+
+    // R1 moves from WITA to WIB: E6 moves back to 31 March, into March's roll-ups.
+    app.patch(
+        &format!("/offices/{}", w.r1),
+        &app.root_token,
+        json!({"timezone": "Asia/Jakarta"}),
+    )
+    .await
+    .assert_status(200);
+    let moved = answers(app, &paths).await;
+    check(&moved, "after the time-zone change");
+    let r1_april = &moved[2 * 15 + 6 * 2];
+    assert!(
+        r1_april["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["channel_key"] != "village_visit"),
+        "E6 left April: {r1_april}"
+    );
+
+    // A full recount from the activations, events and staff hours changes nothing.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(jemput::reports::rollup::rebuild)
+            .expect("rebuild")
+    })
+    .await
+    .expect("task");
+    let after = answers(app, &paths).await;
+    for ((p, m), a) in paths.iter().zip(&moved).zip(&after) {
+        assert_eq!(m, a, "roll-up drift on {p}");
+    }
+    let _ = (&w.r2, &w.p2, &w.s1, &w.f3, &w.e3);
+}
