@@ -7,6 +7,21 @@ use serde_json::{json, Value};
 use crate::fixtures::*;
 use crate::helpers::*;
 
+/// Each listed activation's `repeat_citizen`, by id.
+fn repeat_by_id(page: &Value) -> std::collections::HashMap<String, bool> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or("").to_string(),
+                r["repeat_citizen"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
 fn result(answer: &Answer, i: usize) -> Value {
     answer.json["results"][i].clone()
 }
@@ -533,17 +548,7 @@ async fn a_citizen_activated_twice_in_an_office_is_a_repeat() {
         .app
         .get(&format!("/events/{event}/activations"), &w.tala_sup.token)
         .await;
-    let by_id: std::collections::HashMap<String, bool> = rows.assert_status(200)["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or("").to_string(),
-                r["repeat_citizen"].as_bool().unwrap_or(false),
-            )
-        })
-        .collect();
+    let by_id = repeat_by_id(rows.assert_status(200));
     let id = |i: usize| batch[i]["id"].as_str().unwrap_or("").to_string();
     assert!(!by_id[&id(0)] && !by_id[&id(1)] && !by_id[&id(2)]);
     assert!(by_id[&id(3)]);
@@ -931,17 +936,7 @@ async fn a_repeat_citizen_inside_a_full_insert_chunk_is_still_found() {
             &w.staff.token,
         )
         .await;
-    let repeat: std::collections::HashMap<String, bool> = rows.assert_status(200)["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or("").to_string(),
-                r["repeat_citizen"].as_bool().unwrap_or(false),
-            )
-        })
-        .collect();
+    let repeat = repeat_by_id(rows.assert_status(200));
     assert_eq!(repeat.len(), 31);
     for (n, item) in batch.iter().enumerate() {
         let id = item["id"].as_str().unwrap_or("");
