@@ -492,6 +492,8 @@ async fn main() {
 
     let mut settings = Settings::for_database(&url);
     settings.workers = Some(2);
+    // A 10M run's nation-wide hand-written queries outlast the 15-minute default token.
+    settings.access_token_ttl = 24 * 3600;
     let app = jemput::startup::Application::build_with_db(settings, db.clone())
         .await
         .expect("app");
