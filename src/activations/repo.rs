@@ -175,16 +175,16 @@ pub fn claim_citizens(
     let (full, rest) = fixed_chunks(rows.to_vec());
     match conn {
         DbConn::Sqlite(c) => {
-            let mut unsure: Vec<Citizen> = Vec::new();
-            for chunk in full {
-                let keys: Vec<(String, String)> = chunk.iter().map(key).collect();
+            // The chunks are owned copies; the rows they came from say which claims they hold.
+            let mut unsure: Vec<&Citizen> = Vec::new();
+            for (chunk, source) in full.into_iter().zip(rows.chunks_exact(INSERT_CHUNK)) {
                 let n = diesel::insert_or_ignore_into(citizens::table)
-                    .values(chunk.clone())
+                    .values(chunk)
                     .execute(c)?;
-                if n == keys.len() {
-                    inserted.extend(keys);
+                if n == source.len() {
+                    inserted.extend(source.iter().map(key));
                 } else {
-                    unsure.extend(chunk);
+                    unsure.extend(source);
                 }
             }
             for r in &rest {
@@ -196,13 +196,13 @@ pub fn claim_citizens(
                 }
             }
             if !unsure.is_empty() {
-                let keys: Vec<(String, String)> = unsure.iter().map(key).collect();
+                let keys: Vec<(String, String)> = unsure.iter().map(|r| key(r)).collect();
                 let stored = first_activations(conn, &keys)?;
                 inserted.extend(
                     unsure
                         .iter()
                         .filter(|r| stored.get(&key(r)) == Some(&r.first_activation_id))
-                        .map(key),
+                        .map(|r| key(r)),
                 );
             }
         }

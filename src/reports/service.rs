@@ -93,6 +93,39 @@ fn report_office(
     Ok(office)
 }
 
+/// A period report's `from` and `to`, their errors collected in `v` with the report's own.
+fn parse_period(
+    v: &mut Validator,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    (parse_date(v, "from", from), parse_date(v, "to", to))
+}
+
+/// Runs a period report on a read connection: its office (404 out of scope) and its period
+/// (this local year by default) first, then `report`.
+async fn read_period<T, F>(
+    state: &AppState,
+    user: AuthUser,
+    office_id: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    report: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn, Office, NaiveDate, NaiveDate) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    state
+        .db
+        .read(move |conn| {
+            let office = report_office(conn, &user, office_id.as_deref())?;
+            let (from, to) = period(&office, from, to)?;
+            report(conn, office, from, to)
+        })
+        .await
+}
+
 fn today_in(office: &Office) -> NaiveDate {
     chrono::Utc::now().with_timezone(&office.tz()).date_naive()
 }
@@ -215,14 +248,15 @@ pub async fn channels(
     q: PeriodQuery,
 ) -> Result<ChannelsReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let p = pattern(&office);
             let mut parts = Parts::default();
             let cut = cut(from, to);
@@ -250,8 +284,9 @@ pub async fn channels(
                 to,
                 rows: channel_rows(aggregates, &histogram, &hours),
             })
-        })
-        .await
+        },
+    )
+    .await
 }
 
 /// A period cut into whole months, read from the monthly roll-ups of the report's office,
@@ -576,18 +611,19 @@ pub async fn daily(
     q: DailyQuery,
 ) -> Result<DailyReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     let bucket = q.bucket.clone().unwrap_or_else(|| "day".into());
     if !["day", "week", "month"].contains(&bucket.as_str()) {
         v.push(FieldError::one_of("bucket", &["day", "week", "month"]));
     }
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let rows = repo::daily(conn, &pattern(&office), from, to)?;
             let mut buckets: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
             let mut day = from;
@@ -614,8 +650,9 @@ pub async fn daily(
                     })
                     .collect(),
             })
-        })
-        .await
+        },
+    )
+    .await
 }
 
 pub async fn staff(
@@ -624,14 +661,15 @@ pub async fn staff(
     q: PeriodQuery,
 ) -> Result<StaffReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let p = pattern(&office);
             let outcomes = repo::staff_outcomes(conn, &p, from, to)?;
             let hours = repo::staff_hours(conn, &p, from, to)?;
@@ -695,8 +733,9 @@ pub async fn staff(
                 to,
                 rows,
             })
-        })
-        .await
+        },
+    )
+    .await
 }
 
 pub async fn offices(
@@ -705,16 +744,17 @@ pub async fn offices(
     q: OfficesQuery,
 ) -> Result<OfficesReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     let as_of = parse_date(&mut v, "as_of", q.as_of.as_deref());
     check_year(&mut v, q.year);
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let as_of = as_of.unwrap_or_else(|| today_in(&office));
             let year = q.year.unwrap_or(to.year());
             year_bounds(year)?;
@@ -847,8 +887,9 @@ pub async fn offices(
                 as_of,
                 rows,
             })
-        })
-        .await
+        },
+    )
+    .await
 }
 
 pub async fn coverage(
@@ -857,14 +898,15 @@ pub async fn coverage(
     q: PeriodQuery,
 ) -> Result<CoverageReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let areas = crate::areas::repo::localities_within(conn, &office.code)?;
             let region_name = crate::areas::repo::find(conn, &office.code)?.map(|a| a.name);
             let events = repo::events_by_area(conn, &pattern(&office), from, to)?;
@@ -876,8 +918,9 @@ pub async fn coverage(
                 areas,
                 &events,
             ))
-        })
-        .await
+        },
+    )
+    .await
 }
 
 /// Places the period's events on the region's districts and villages (a village's events
@@ -1020,18 +1063,20 @@ pub async fn failures(
     q: PeriodQuery,
 ) -> Result<FailuresReport, AppError> {
     let mut v = Validator::new();
-    let from = parse_date(&mut v, "from", q.from.as_deref());
-    let to = parse_date(&mut v, "to", q.to.as_deref());
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
     v.finish()?;
-    state
-        .db
-        .read(move |conn| {
-            let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let (from, to) = period(&office, from, to)?;
+    read_period(
+        state,
+        user,
+        q.office_id.clone(),
+        from,
+        to,
+        move |conn, office, from, to| {
             let outcomes = repo::outcome_tallies(conn, &pattern(&office), from, to)?;
             Ok(failure_report(office.id, from, to, &outcomes))
-        })
-        .await
+        },
+    )
+    .await
 }
 
 fn failure_report(
