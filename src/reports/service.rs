@@ -102,6 +102,23 @@ fn parse_period(
     (parse_date(v, "from", from), parse_date(v, "to", to))
 }
 
+/// A report that takes nothing but a [`PeriodQuery`]: checks it, then [`read_period`].
+async fn period_report<T, F>(
+    state: &AppState,
+    user: AuthUser,
+    q: PeriodQuery,
+    report: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn, Office, NaiveDate, NaiveDate) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut v = Validator::new();
+    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
+    v.finish()?;
+    read_period(state, user, q.office_id, from, to, report).await
+}
+
 /// Runs a period report on a read connection: its office (404 out of scope) and its period
 /// (this local year by default) first, then `report`.
 async fn read_period<T, F>(
@@ -247,45 +264,34 @@ pub async fn channels(
     user: AuthUser,
     q: PeriodQuery,
 ) -> Result<ChannelsReport, AppError> {
-    let mut v = Validator::new();
-    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
-    v.finish()?;
-    read_period(
-        state,
-        user,
-        q.office_id.clone(),
-        from,
-        to,
-        move |conn, office, from, to| {
-            let p = pattern(&office);
-            let mut parts = Parts::default();
-            let cut = cut(from, to);
-            if let Some((m1, m2)) = cut.months {
-                let (aggregates, hours) =
-                    repo::month_aggregate_by_channel(conn, &office.id, m1, m2)?;
-                parts.add(aggregates, hours);
-                parts
-                    .histogram
-                    .extend(repo::month_histogram(conn, &office.id, m1, m2)?);
-            }
-            for (a, b) in cut.edges {
-                parts.add(
-                    repo::aggregate_by_channel(conn, &p, a, b)?,
-                    repo::hours_by_channel(conn, &p, a, b)?,
-                );
-                parts
-                    .histogram
-                    .extend(repo::activated_histogram(conn, &p, a, b)?);
-            }
-            let (aggregates, histogram, hours) = parts.finish();
-            Ok(ChannelsReport {
-                office_id: office.id,
-                from,
-                to,
-                rows: channel_rows(aggregates, &histogram, &hours),
-            })
-        },
-    )
+    period_report(state, user, q, move |conn, office, from, to| {
+        let p = pattern(&office);
+        let mut parts = Parts::default();
+        let cut = cut(from, to);
+        if let Some((m1, m2)) = cut.months {
+            let (aggregates, hours) = repo::month_aggregate_by_channel(conn, &office.id, m1, m2)?;
+            parts.add(aggregates, hours);
+            parts
+                .histogram
+                .extend(repo::month_histogram(conn, &office.id, m1, m2)?);
+        }
+        for (a, b) in cut.edges {
+            parts.add(
+                repo::aggregate_by_channel(conn, &p, a, b)?,
+                repo::hours_by_channel(conn, &p, a, b)?,
+            );
+            parts
+                .histogram
+                .extend(repo::activated_histogram(conn, &p, a, b)?);
+        }
+        let (aggregates, histogram, hours) = parts.finish();
+        Ok(ChannelsReport {
+            office_id: office.id,
+            from,
+            to,
+            rows: channel_rows(aggregates, &histogram, &hours),
+        })
+    })
     .await
 }
 
@@ -660,81 +666,71 @@ pub async fn staff(
     user: AuthUser,
     q: PeriodQuery,
 ) -> Result<StaffReport, AppError> {
-    let mut v = Validator::new();
-    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
-    v.finish()?;
-    read_period(
-        state,
-        user,
-        q.office_id.clone(),
-        from,
-        to,
-        move |conn, office, from, to| {
-            let p = pattern(&office);
-            let outcomes = repo::staff_outcomes(conn, &p, from, to)?;
-            let hours = repo::staff_hours(conn, &p, from, to)?;
-            #[derive(Default)]
-            struct S {
-                events: HashSet<String>,
-                hours: Option<f64>,
-                activated: i64,
-                failed: i64,
-                reasons: BTreeMap<String, i64>,
-            }
-            let mut by: BTreeMap<String, S> = BTreeMap::new();
-            for o in &outcomes {
-                let s = by.entry(o.staff_id.clone()).or_default();
-                s.events.insert(o.event_id.clone());
-                if o.outcome == "activated" {
-                    if !o.repeat_citizen {
-                        s.activated += o.n;
-                    }
-                } else {
-                    s.failed += o.n;
-                    *s.reasons
-                        .entry(o.failure_reason.clone().unwrap_or_else(|| "other".into()))
-                        .or_default() += o.n;
+    period_report(state, user, q, move |conn, office, from, to| {
+        let p = pattern(&office);
+        let outcomes = repo::staff_outcomes(conn, &p, from, to)?;
+        let hours = repo::staff_hours(conn, &p, from, to)?;
+        #[derive(Default)]
+        struct S {
+            events: HashSet<String>,
+            hours: Option<f64>,
+            activated: i64,
+            failed: i64,
+            reasons: BTreeMap<String, i64>,
+        }
+        let mut by: BTreeMap<String, S> = BTreeMap::new();
+        for o in &outcomes {
+            let s = by.entry(o.staff_id.clone()).or_default();
+            s.events.insert(o.event_id.clone());
+            if o.outcome == "activated" {
+                if !o.repeat_citizen {
+                    s.activated += o.n;
                 }
+            } else {
+                s.failed += o.n;
+                *s.reasons
+                    .entry(o.failure_reason.clone().unwrap_or_else(|| "other".into()))
+                    .or_default() += o.n;
             }
-            for (user_id, event_id, h) in &hours {
-                let s = by.entry(user_id.clone()).or_default();
-                s.events.insert(event_id.clone());
-                s.hours = Some(s.hours.unwrap_or(0.0) + h);
-            }
-            let ids: Vec<String> = by.keys().cloned().collect();
-            let names = repo::user_names(conn, &ids)?;
-            let mut rows: Vec<StaffRow> = by
-                .into_iter()
-                .map(|(user_id, s)| {
-                    let n = names.get(&user_id);
-                    StaffRow {
-                        username: n.map(|x| x.0.clone()),
-                        full_name: n.map(|x| x.1.clone()),
-                        office_id: n.map(|x| x.2.clone()),
-                        user_id,
-                        events: s.events.len() as i64,
-                        hours: s.hours,
-                        activated: s.activated,
-                        failed: s.failed,
-                        success_rate: rate(s.activated, s.failed),
-                        activations_per_staff_hour: per_hour(s.activated, s.hours),
-                        top_failure_reason: top(&s.reasons),
-                    }
-                })
-                .collect();
-            rows.sort_by(|a, b| {
-                b.activated
-                    .cmp(&a.activated)
-                    .then_with(|| a.user_id.cmp(&b.user_id))
-            });
-            Ok(StaffReport {
-                office_id: office.id,
-                from,
-                to,
-                rows,
+        }
+        for (user_id, event_id, h) in &hours {
+            let s = by.entry(user_id.clone()).or_default();
+            s.events.insert(event_id.clone());
+            s.hours = Some(s.hours.unwrap_or(0.0) + h);
+        }
+        let ids: Vec<String> = by.keys().cloned().collect();
+        let names = repo::user_names(conn, &ids)?;
+        let mut rows: Vec<StaffRow> = by
+            .into_iter()
+            .map(|(user_id, s)| {
+                let n = names.get(&user_id);
+                StaffRow {
+                    username: n.map(|x| x.0.clone()),
+                    full_name: n.map(|x| x.1.clone()),
+                    office_id: n.map(|x| x.2.clone()),
+                    user_id,
+                    events: s.events.len() as i64,
+                    hours: s.hours,
+                    activated: s.activated,
+                    failed: s.failed,
+                    success_rate: rate(s.activated, s.failed),
+                    activations_per_staff_hour: per_hour(s.activated, s.hours),
+                    top_failure_reason: top(&s.reasons),
+                }
             })
-        },
-    )
+            .collect();
+        rows.sort_by(|a, b| {
+            b.activated
+                .cmp(&a.activated)
+                .then_with(|| a.user_id.cmp(&b.user_id))
+        });
+        Ok(StaffReport {
+            office_id: office.id,
+            from,
+            to,
+            rows,
+        })
+    })
     .await
 }
 
@@ -897,29 +893,19 @@ pub async fn coverage(
     user: AuthUser,
     q: PeriodQuery,
 ) -> Result<CoverageReport, AppError> {
-    let mut v = Validator::new();
-    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
-    v.finish()?;
-    read_period(
-        state,
-        user,
-        q.office_id.clone(),
-        from,
-        to,
-        move |conn, office, from, to| {
-            let areas = crate::areas::repo::localities_within(conn, &office.code)?;
-            let region_name = crate::areas::repo::find(conn, &office.code)?.map(|a| a.name);
-            let events = repo::events_by_area(conn, &pattern(&office), from, to)?;
-            Ok(coverage_report(
-                office,
-                region_name,
-                from,
-                to,
-                areas,
-                &events,
-            ))
-        },
-    )
+    period_report(state, user, q, move |conn, office, from, to| {
+        let areas = crate::areas::repo::localities_within(conn, &office.code)?;
+        let region_name = crate::areas::repo::find(conn, &office.code)?.map(|a| a.name);
+        let events = repo::events_by_area(conn, &pattern(&office), from, to)?;
+        Ok(coverage_report(
+            office,
+            region_name,
+            from,
+            to,
+            areas,
+            &events,
+        ))
+    })
     .await
 }
 
@@ -1062,20 +1048,10 @@ pub async fn failures(
     user: AuthUser,
     q: PeriodQuery,
 ) -> Result<FailuresReport, AppError> {
-    let mut v = Validator::new();
-    let (from, to) = parse_period(&mut v, q.from.as_deref(), q.to.as_deref());
-    v.finish()?;
-    read_period(
-        state,
-        user,
-        q.office_id.clone(),
-        from,
-        to,
-        move |conn, office, from, to| {
-            let outcomes = repo::outcome_tallies(conn, &pattern(&office), from, to)?;
-            Ok(failure_report(office.id, from, to, &outcomes))
-        },
-    )
+    period_report(state, user, q, move |conn, office, from, to| {
+        let outcomes = repo::outcome_tallies(conn, &pattern(&office), from, to)?;
+        Ok(failure_report(office.id, from, to, &outcomes))
+    })
     .await
 }
 
