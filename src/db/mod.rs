@@ -155,14 +155,19 @@ impl ManageConnection for Manager {
 
 pub type DbPool = Pool<Manager>;
 
+/// The process-wide SQLite writer lock. Fair: an unlock hands it to the longest waiter, so
+/// the writer thread of the group commit, which takes it again at once, cannot starve a
+/// plain write under sync load.
+pub type WriteLock = parking_lot::FairMutex<()>;
+
 /// The database handle the app shares: a pool, its backend, and (for SQLite) a process-wide
 /// writer lock, so concurrent writers queue fairly instead of polling SQLite's busy handler.
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
     backend: Backend,
-    write_lock: Arc<std::sync::Mutex<()>>,
-    /// SQLite writes waiting for the next group commit (`write_grouped`).
+    write_lock: Arc<WriteLock>,
+    /// The writer lanes of the group commit (`write_grouped`).
     group: Arc<group::GroupQueue>,
     /// Bumped after every `write` transaction, so caches of rows those transactions may
     /// change (the logged-in user) know they may be stale.
@@ -189,14 +194,15 @@ impl Db {
                     redact_url_in(&e.to_string(), url)
                 )
             })?;
-        let group = Arc::new(group::GroupQueue::new(backend, url));
+        let write_lock = Arc::new(WriteLock::new(()));
+        let group = Arc::new(group::GroupQueue::new(backend, url, write_lock.clone()));
         if backend == Backend::Sqlite {
             checkpoint::spawn(url.to_string(), Arc::downgrade(&group));
         }
         Ok(Db {
             pool,
             backend,
-            write_lock: Arc::new(std::sync::Mutex::new(())),
+            write_lock,
             group,
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
@@ -274,13 +280,9 @@ impl Db {
                 c.transaction(f)
             }
             Backend::Sqlite => {
-                // A poisoned lock only means another writer panicked; SQLite rolled it back.
                 // The lock comes before the connection: waiting writers hold no pooled
                 // connection, so readers (and a group commit) never starve behind them.
-                let _guard = self
-                    .write_lock
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let _guard = self.write_lock.lock();
                 let mut conn = self.conn()?;
                 sqlite_immediate_transaction(&mut conn, f)
             }
