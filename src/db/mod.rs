@@ -197,7 +197,7 @@ impl Db {
         let write_lock = Arc::new(WriteLock::new(()));
         let group = Arc::new(group::GroupQueue::new(backend, url, write_lock.clone()));
         if backend == Backend::Sqlite {
-            checkpoint::spawn(url.to_string(), Arc::downgrade(&group));
+            checkpoint::spawn(url.to_string(), Arc::downgrade(&group), write_lock.clone());
         }
         Ok(Db {
             pool,
