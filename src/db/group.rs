@@ -240,23 +240,7 @@ impl Syncer {
     /// file (in memory), or when the thread cannot start (the writer then stays on
     /// `synchronous=FULL`).
     fn start(conn: &mut DbConn) -> Option<mpsc::Sender<Vec<Completion>>> {
-        #[derive(diesel::QueryableByName)]
-        struct Database {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            name: String,
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            file: String,
-        }
-        let DbConn::Sqlite(c) = conn else {
-            return None;
-        };
-        let file =
-            diesel::RunQueryDsl::load::<Database>(diesel::sql_query("PRAGMA database_list"), c)
-                .ok()?
-                .into_iter()
-                .find(|d| d.name == "main")
-                .map(|d| d.file)
-                .filter(|f| !f.is_empty())?;
+        let file = super::sqlite_file(conn)?;
         let (tx, rx) = mpsc::channel::<Vec<Completion>>();
         let db = std::path::PathBuf::from(&file);
         let wal = std::path::PathBuf::from(format!("{file}-wal"));

@@ -333,6 +333,28 @@ pub fn redact_url_in(message: &str, url: &str) -> String {
     }
 }
 
+/// The file of an SQLite connection's main database; none for PostgreSQL or a database
+/// without a file (in memory).
+fn sqlite_file(conn: &mut DbConn) -> Option<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let DbConn::Sqlite(c) = conn else {
+        return None;
+    };
+    diesel::sql_query("PRAGMA database_list")
+        .load::<Database>(c)
+        .ok()?
+        .into_iter()
+        .find(|d| d.name == "main")
+        .map(|d| d.file)
+        .filter(|f| !f.is_empty())
+}
+
 /// Runs the database's `SELECT 1`: the readiness probe.
 pub fn ping(conn: &mut DbConn) -> Result<(), AppError> {
     conn.batch_execute("SELECT 1")?;
