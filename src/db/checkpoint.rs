@@ -65,16 +65,20 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
                 backend: Backend::Sqlite,
                 url,
             };
-            let mut conn = None;
+            // The connection, and its database file (resolved once per connection).
+            let mut conn: Option<(DbConn, Option<String>)> = None;
             loop {
                 std::thread::sleep(EVERY);
                 if alive.upgrade().is_none() {
                     return;
                 }
                 if conn.is_none() {
-                    conn = manager.connect().ok();
+                    conn = manager.connect().ok().map(|mut c| {
+                        let file = super::sqlite_file(&mut c);
+                        (c, file)
+                    });
                 }
-                let Some(c) = conn.as_mut() else {
+                let Some((c, file)) = conn.as_mut() else {
                     continue;
                 };
                 let round = passive(c).and_then(|log| {
@@ -93,8 +97,8 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
                         // leaves its fsync to the one that finishes (SQLite's design). Done
                         // here first, the fsync under the lock only has the last pages to
                         // flush (measured: 70-80 ms under the lock without it).
-                        if let Some(file) = super::sqlite_file(c) {
-                            if let Err(e) = std::fs::File::open(file).and_then(|f| f.sync_data()) {
+                        if let Some(file) = file.as_deref() {
+                            if let Err(e) = super::sync_file(std::path::Path::new(file)) {
                                 tracing::warn!(error = %e, "fsync of the database file failed");
                             }
                         }

@@ -74,13 +74,13 @@ impl GroupQueue {
                         backend,
                         url: url.to_string(),
                     },
-                    write_lock: write_lock.clone(),
                     writer: None,
                     syncer: None,
                 };
+                let write_lock = write_lock.clone();
                 match std::thread::Builder::new()
                     .name(format!("jemput-writer-{i}"))
-                    .spawn(move || lane.run())
+                    .spawn(move || lane.run(&write_lock))
                 {
                     Ok(_) => Some(tx),
                     Err(e) => {
@@ -113,19 +113,17 @@ impl GroupQueue {
 struct Lane {
     jobs: mpsc::Receiver<Job>,
     manager: Manager,
-    /// SQLite: the process-wide writer lock, shared with `Db::write` (fair, so a plain
-    /// write waits for one group at most).
-    write_lock: Arc<WriteLock>,
     writer: Option<DbConn>,
-    /// SQLite: the thread that makes committed groups durable (see [`Syncer`]); none
+    /// SQLite: the thread that makes committed groups durable (see [`start_wal_sync`]); none
     /// until the first connection, or for a database without a file.
     syncer: Option<mpsc::Sender<Vec<Completion>>>,
 }
 
 impl Lane {
-    fn run(mut self) {
+    /// `write_lock`: SQLite's process-wide writer lock, shared with `Db::write` (fair, so a
+    /// plain write waits for one group at most).
+    fn run(mut self, write_lock: &WriteLock) {
         // Ends when every sender is gone (the `Db` was dropped).
-        let write_lock = self.write_lock.clone();
         while let Ok(first) = self.jobs.recv() {
             let _sqlite = (self.manager.backend == Backend::Sqlite).then(|| write_lock.lock());
             // What queued while we waited for the lock joins this group.
@@ -158,10 +156,10 @@ impl Lane {
             match r2d2::ManageConnection::connect(&self.manager) {
                 Ok(mut c) => {
                     if self.manager.backend == Backend::Sqlite && self.syncer.is_none() {
-                        self.syncer = Syncer::start(&mut c);
+                        self.syncer = start_wal_sync(&mut c);
                     }
                     if self.syncer.is_some() {
-                        // The syncer fsyncs after COMMIT instead (see `Syncer`). The WAL is
+                        // The sync thread fsyncs after COMMIT instead (see `start_wal_sync`). The WAL is
                         // checkpointed by its own thread, which lets this connection restart
                         // it; a checkpoint here would throw this connection's page cache
                         // away (see `checkpoint.rs`), so its own auto-checkpoint is only a
@@ -233,45 +231,40 @@ impl Lane {
 /// `synchronous=FULL`, has fsynced the database file. What is committed but not yet synced
 /// is visible to readers for those few milliseconds; a power cut then loses it, as it
 /// loses a write whose answer never arrived, and the phone sends it again.
-struct Syncer;
-
-impl Syncer {
-    /// Starts the sync thread for the database of `conn`; none for a database without a
-    /// file (in memory), or when the thread cannot start (the writer then stays on
-    /// `synchronous=FULL`).
-    fn start(conn: &mut DbConn) -> Option<mpsc::Sender<Vec<Completion>>> {
-        let file = super::sqlite_file(conn)?;
-        let (tx, rx) = mpsc::channel::<Vec<Completion>>();
-        let db = std::path::PathBuf::from(&file);
-        let wal = std::path::PathBuf::from(format!("{file}-wal"));
-        std::thread::Builder::new()
-            .name("jemput-wal-sync".into())
-            .spawn(move || {
-                // Ends when the lane (its sender) is gone.
-                while let Ok(mut answers) = rx.recv() {
-                    while let Ok(more) = rx.try_recv() {
-                        answers.extend(more);
-                    }
-                    let synced = sync_wal(&wal, &db);
-                    if let Err(e) = &synced {
-                        tracing::error!(error = %e, "fsync of the WAL failed; the batches get 503");
-                    }
-                    answers.into_iter().for_each(|done| done(synced.is_ok()));
+///
+/// Starts that thread for the database of `conn`; none for a database without a file (in
+/// memory), or when the thread cannot start (the writer then stays on `synchronous=FULL`).
+fn start_wal_sync(conn: &mut DbConn) -> Option<mpsc::Sender<Vec<Completion>>> {
+    let file = super::sqlite_file(conn)?;
+    let (tx, rx) = mpsc::channel::<Vec<Completion>>();
+    let db = std::path::PathBuf::from(&file);
+    let wal = std::path::PathBuf::from(format!("{file}-wal"));
+    std::thread::Builder::new()
+        .name("jemput-wal-sync".into())
+        .spawn(move || {
+            // Ends when the lane (its sender) is gone.
+            while let Ok(mut answers) = rx.recv() {
+                while let Ok(more) = rx.try_recv() {
+                    answers.extend(more);
                 }
-            })
-            .map_err(|e| tracing::warn!(error = %e, "cannot start the WAL sync thread"))
-            .ok()?;
-        Some(tx)
-    }
+                let synced = sync_wal(&wal, &db);
+                if let Err(e) = &synced {
+                    tracing::error!(error = %e, "fsync of the WAL failed; the batches get 503");
+                }
+                answers.into_iter().for_each(|done| done(synced.is_ok()));
+            }
+        })
+        .map_err(|e| tracing::warn!(error = %e, "cannot start the WAL sync thread"))
+        .ok()?;
+    Some(tx)
 }
 
 /// fsyncs the WAL file. Without one (the last connection checkpointed it into the database
 /// and removed it), the database file.
 fn sync_wal(wal: &std::path::Path, db: &std::path::Path) -> std::io::Result<()> {
-    match std::fs::File::open(wal) {
-        Ok(f) => f.sync_data(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::File::open(db)?.sync_data(),
-        Err(e) => Err(e),
+    match super::sync_file(wal) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => super::sync_file(db),
+        done => done,
     }
 }
 

@@ -355,6 +355,11 @@ fn sqlite_file(conn: &mut DbConn) -> Option<String> {
         .filter(|f| !f.is_empty())
 }
 
+/// fsyncs a file's data (whatever descriptor wrote it: fsync covers the file).
+fn sync_file(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_data()
+}
+
 /// Runs the database's `SELECT 1`: the readiness probe.
 pub fn ping(conn: &mut DbConn) -> Result<(), AppError> {
     conn.batch_execute("SELECT 1")?;
