@@ -30,15 +30,24 @@ local function rhex(n)
   return table.concat(t)
 end
 
--- UUIDv7, as api-docs/SYNC.md asks of the phone: 48 bits of Unix milliseconds (os.time
--- only has seconds, so a per-thread counter stands in for the milliseconds), then random.
-local tick = 0
+-- UUIDv7, as api-docs/SYNC.md asks of the phone, built as RFC 9562 (section 6.2, method 1)
+-- does: 48 bits of Unix milliseconds, then a 12-bit counter, so each thread's ids only ever
+-- grow, as a phone's do (and as the raw baseline's `Uuid::now_v7()` do). os.time only has
+-- seconds: within one, the counter carries into the milliseconds when it runs out.
+local last_ms, seq = 0, 0
 local function uuid7()
-  tick = tick + 1
-  local ms = os.time() * 1000 + tick % 1000
-  local ts = string.format("%012x", ms)
+  local now = os.time() * 1000
+  if now > last_ms then
+    last_ms, seq = now, 0
+  else
+    seq = seq + 1
+    if seq > 4095 then
+      last_ms, seq = last_ms + 1, 0
+    end
+  end
+  local ts = string.format("%012x", last_ms)
   local v = math.random(1, 4)
-  return ts:sub(1, 8) .. "-" .. ts:sub(9, 12) .. "-7" .. rhex(3) .. "-" ..
+  return ts:sub(1, 8) .. "-" .. ts:sub(9, 12) .. "-7" .. string.format("%03x", seq) .. "-" ..
     ("89ab"):sub(v, v) .. rhex(3) .. "-" .. rhex(12)
 end
 
