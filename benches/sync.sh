@@ -83,9 +83,11 @@ light_rows=()
 # children that have exited (a PostgreSQL backend's time moves to the postmaster's
 # cutime/cstime when its client disconnects).
 cpu_ms() {
-  local t=0 p
+  local t=0 p v
   for p in "$@"; do
-    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat")))
+    # A backend may exit between the listing and the read: it then counts nothing here.
+    v="$(awk '{print $14+$15+$16+$17}' "/proc/$p/stat" 2>/dev/null)" || v=""
+    [ -n "$v" ] && t=$((t + v))
   done
   echo $((t * 1000 / $(getconf CLK_TCK)))
 }
