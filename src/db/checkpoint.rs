@@ -66,7 +66,7 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
                 url,
             };
             // The connection, and its database file (resolved once per connection).
-            let mut conn: Option<(DbConn, Option<String>)> = None;
+            let mut conn: Option<(DbConn, Option<std::path::PathBuf>)> = None;
             loop {
                 std::thread::sleep(EVERY);
                 if alive.upgrade().is_none() {
@@ -98,7 +98,7 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
                         // here first, the fsync under the lock only has the last pages to
                         // flush (measured: 70-80 ms under the lock without it).
                         if let Some(file) = file.as_deref() {
-                            if let Err(e) = super::sync_file(std::path::Path::new(file)) {
+                            if let Err(e) = super::sync_file(file) {
                                 tracing::warn!(error = %e, "fsync of the database file failed");
                             }
                         }

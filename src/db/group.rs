@@ -148,33 +148,33 @@ impl Lane {
         }
     }
 
+    /// The lane's connection. On SQLite it hands durability to the WAL sync thread, started
+    /// with the first connection (see [`start_wal_sync`]), and commits with
+    /// `synchronous=NORMAL`. The WAL is checkpointed by its own thread, which lets this
+    /// connection restart it; a checkpoint here would throw this connection's page cache
+    /// away (see `checkpoint.rs`), so its own auto-checkpoint is only a far backstop
+    /// (about 400 MB).
+    fn open_writer(&mut self) -> Option<DbConn> {
+        let mut c = r2d2::ManageConnection::connect(&self.manager)
+            .map_err(|e| tracing::warn!(error = %e, "group writer connection failed"))
+            .ok()?;
+        if self.manager.backend == Backend::Sqlite && self.syncer.is_none() {
+            self.syncer = start_wal_sync(&mut c);
+        }
+        if self.syncer.is_some() {
+            c.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 100000")
+                .map_err(|e| tracing::warn!(error = %e, "group writer settings failed"))
+                .ok()?;
+        }
+        Some(c)
+    }
+
     /// Runs a group in one transaction (`BEGIN IMMEDIATE` on SQLite) on the lane's
     /// connection. When the group cannot start or commit, every piece's caller gets 503
     /// (nothing was stored).
     fn run_group(&mut self, jobs: Vec<Job>) {
         if self.writer.is_none() {
-            match r2d2::ManageConnection::connect(&self.manager) {
-                Ok(mut c) => {
-                    if self.manager.backend == Backend::Sqlite && self.syncer.is_none() {
-                        self.syncer = start_wal_sync(&mut c);
-                    }
-                    if self.syncer.is_some() {
-                        // The sync thread fsyncs after COMMIT instead (see `start_wal_sync`). The WAL is
-                        // checkpointed by its own thread, which lets this connection restart
-                        // it; a checkpoint here would throw this connection's page cache
-                        // away (see `checkpoint.rs`), so its own auto-checkpoint is only a
-                        // far backstop (about 400 MB).
-                        if let Err(e) = c.batch_execute(
-                            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 100000",
-                        ) {
-                            tracing::warn!(error = %e, "group writer settings failed");
-                            return;
-                        }
-                    }
-                    self.writer = Some(c)
-                }
-                Err(e) => tracing::warn!(error = %e, "group writer connection failed"),
-            }
+            self.writer = self.open_writer();
         }
         let Some(conn) = self.writer.as_mut() else {
             // Dropping the jobs drops their answer channels: each caller gets 503.
@@ -235,10 +235,11 @@ impl Lane {
 /// Starts that thread for the database of `conn`; none for a database without a file (in
 /// memory), or when the thread cannot start (the writer then stays on `synchronous=FULL`).
 fn start_wal_sync(conn: &mut DbConn) -> Option<mpsc::Sender<Vec<Completion>>> {
-    let file = super::sqlite_file(conn)?;
+    let db = super::sqlite_file(conn)?;
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    let wal = std::path::PathBuf::from(wal);
     let (tx, rx) = mpsc::channel::<Vec<Completion>>();
-    let db = std::path::PathBuf::from(&file);
-    let wal = std::path::PathBuf::from(format!("{file}-wal"));
     std::thread::Builder::new()
         .name("jemput-wal-sync".into())
         .spawn(move || {
@@ -302,32 +303,7 @@ impl super::Db {
         F: FnOnce(&mut DbConn, &mut Tail) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.queue_grouped(f, tx)?;
-        rx.await.unwrap_or(Err(AppError::Unavailable))
-    }
-
-    /// The synchronous form of [`super::Db::write_grouped`], for threads outside the async
-    /// runtime.
-    pub fn write_grouped_blocking<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConn, &mut Tail) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.queue_grouped(f, tx)?;
-        rx.blocking_recv().unwrap_or(Err(AppError::Unavailable))
-    }
-
-    fn queue_grouped<T, F>(
-        &self,
-        f: F,
-        answer: tokio::sync::oneshot::Sender<Result<T, AppError>>,
-    ) -> Result<(), AppError>
-    where
-        F: FnOnce(&mut DbConn, &mut Tail) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
+        let (answer, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut DbConn, tail: &mut Tail| {
             let mut mine = Tail::new();
             let outcome = in_savepoint(conn, |c| f(c, &mut mine));
@@ -343,11 +319,10 @@ impl super::Db {
                 });
             })
         });
-        if self.group.push(job) {
-            Ok(())
-        } else {
-            Err(AppError::Unavailable)
+        if !self.group.push(job) {
+            return Err(AppError::Unavailable);
         }
+        rx.await.unwrap_or(Err(AppError::Unavailable))
     }
 }
 
@@ -362,6 +337,10 @@ mod tests {
         let wal = dir.path().join("x.db-wal");
         // Neither file: an error, never a silent success.
         assert!(sync_wal(&wal, &db).is_err());
+        // Only the WAL: it is the one synced (the database file is not even looked at).
+        std::fs::write(&wal, b"wal").expect("write wal");
+        assert!(sync_wal(&wal, &db).is_ok());
+        std::fs::remove_file(&wal).expect("remove wal");
         // Only the database (the WAL was checkpointed away): its file is synced.
         std::fs::write(&db, b"db").expect("write db");
         assert!(sync_wal(&wal, &db).is_ok());

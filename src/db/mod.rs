@@ -335,7 +335,7 @@ pub fn redact_url_in(message: &str, url: &str) -> String {
 
 /// The file of an SQLite connection's main database; none for PostgreSQL or a database
 /// without a file (in memory).
-fn sqlite_file(conn: &mut DbConn) -> Option<String> {
+fn sqlite_file(conn: &mut DbConn) -> Option<std::path::PathBuf> {
     #[derive(diesel::QueryableByName)]
     struct Database {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -353,6 +353,7 @@ fn sqlite_file(conn: &mut DbConn) -> Option<String> {
         .find(|d| d.name == "main")
         .map(|d| d.file)
         .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// fsyncs a file's data (whatever descriptor wrote it: fsync covers the file).
