@@ -119,7 +119,58 @@ pub fn events_for_sync(
         .collect())
 }
 
-/// Content hashes of the stored activations among `ids`.
+/// The fields of an activation a re-sent item is compared on: everything its sender can
+/// see again, never the NIK (see [`content_hash`]).
+pub struct Visible<'a> {
+    pub id: &'a str,
+    pub event_id: &'a str,
+    pub staff_id: &'a str,
+    pub recorded_at: NaiveDateTime,
+    pub outcome: &'a str,
+    pub failure_reason: Option<&'a str>,
+    pub age_band: Option<&'a str>,
+    pub sex: Option<&'a str>,
+    pub area_code: Option<&'a str>,
+}
+
+/// The content hash that tells a re-sent item (`duplicate`) from a different record under
+/// the same id (`conflict`). The NIK is left out on purpose: were it in, re-sending a
+/// stored id with guessed NIKs would answer `duplicate` for the citizen's real one, so
+/// anyone who can see an activation could confirm its NIK. (`v1` hashes, written before,
+/// included it; stored rows are compared by recomputing this from their columns.)
+pub fn content_hash(v: &Visible<'_>) -> String {
+    use sha2::{Digest, Sha256};
+    let micros = v.recorded_at.and_utc().timestamp_micros().to_string();
+    let canonical = [
+        "v2",
+        v.id,
+        v.event_id,
+        v.staff_id,
+        &micros,
+        v.outcome,
+        v.failure_reason.unwrap_or(""),
+        v.age_band.unwrap_or(""),
+        v.sex.unwrap_or(""),
+        v.area_code.unwrap_or(""),
+    ]
+    .join("|");
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+type VisibleRow = (
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Content hashes ([`content_hash`]) of the stored activations among `ids`, computed from
+/// their columns, so rows stored under an older hash compare the same way.
 pub fn existing_hashes(
     conn: &mut DbConn,
     ids: &[String],
@@ -129,9 +180,33 @@ pub fn existing_hashes(
     }
     Ok(activations::table
         .filter(activations::id.eq_any(ids))
-        .select((activations::id, activations::content_hash))
-        .load::<(String, String)>(conn)?
+        .select((
+            activations::id,
+            activations::event_id,
+            activations::staff_id,
+            activations::recorded_at,
+            activations::outcome,
+            activations::failure_reason,
+            activations::age_band,
+            activations::sex,
+            activations::area_code,
+        ))
+        .load::<VisibleRow>(conn)?
         .into_iter()
+        .map(|(id, event_id, staff_id, recorded_at, outcome, reason, band, sex, area)| {
+            let hash = content_hash(&Visible {
+                id: &id,
+                event_id: &event_id,
+                staff_id: &staff_id,
+                recorded_at,
+                outcome: &outcome,
+                failure_reason: reason.as_deref(),
+                age_band: band.as_deref(),
+                sex: sex.as_deref(),
+                area_code: area.as_deref(),
+            });
+            (id, hash)
+        })
         .collect())
 }
 

@@ -54,26 +54,20 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// The canonical content of an item (ids, resolved staff, instant to the microsecond,
-    /// values, the NIK's keyed hash), hashed: equal hashes mean a re-sent item.
+    /// The canonical content of an item without its NIK, hashed: equal hashes mean a
+    /// re-sent item (see [`repo::content_hash`]).
     fn hash(&mut self) {
-        use sha2::{Digest, Sha256};
-        let opt = |v: Option<&str>| v.unwrap_or("").to_string();
-        let canonical = [
-            "v1".to_string(),
-            self.id.clone(),
-            self.event_id.clone(),
-            self.staff_id.clone(),
-            self.recorded_at.and_utc().timestamp_micros().to_string(),
-            self.outcome.as_str().to_string(),
-            opt(self.failure_reason.map(FailureReason::as_str)),
-            opt(self.age_band.map(AgeBand::as_str)),
-            opt(self.sex.map(Sex::as_str)),
-            opt(self.area_code.as_ref().map(AreaCode::as_str)),
-            opt(self.nik_hash.as_deref()),
-        ]
-        .join("|");
-        self.content_hash = hex::encode(Sha256::digest(canonical.as_bytes()));
+        self.content_hash = repo::content_hash(&repo::Visible {
+            id: &self.id,
+            event_id: &self.event_id,
+            staff_id: &self.staff_id,
+            recorded_at: self.recorded_at,
+            outcome: self.outcome.as_str(),
+            failure_reason: self.failure_reason.map(FailureReason::as_str),
+            age_band: self.age_band.map(AgeBand::as_str),
+            sex: self.sex.map(Sex::as_str),
+            area_code: self.area_code.as_ref().map(AreaCode::as_str),
+        });
     }
 }
 
@@ -314,6 +308,8 @@ fn store(
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(prepared.len());
     let mut rows: Vec<(usize, Activation)> = Vec::new();
     let mut accepted: HashMap<String, String> = HashMap::new();
+    // (event, office, id) of each item answered `conflict`, for the audit trail.
+    let mut conflicts: Vec<(String, String, String)> = Vec::new();
     for (i, p) in prepared.into_iter().enumerate() {
         let p = match p {
             Ok(p) => p,
@@ -331,6 +327,7 @@ fn store(
             verdicts.push(if *stored == p.content_hash {
                 Verdict::Duplicate
             } else {
+                conflicts.push((event.id.clone(), event.office_id.clone(), p.id.clone()));
                 Verdict::Conflict
             });
             continue;
@@ -386,6 +383,7 @@ fn store(
         ));
     }
     if rows.is_empty() {
+        audit_conflicts(c, user, &conflicts)?;
         return Ok(verdicts);
     }
 
@@ -453,7 +451,10 @@ fn store(
             }
             verdicts[*i] = match stored.get(&r.id) {
                 Some(h) if *h == r.content_hash => Verdict::Duplicate,
-                _ => Verdict::Conflict,
+                _ => {
+                    conflicts.push((r.event_id.clone(), r.office_id.clone(), r.id.clone()));
+                    Verdict::Conflict
+                }
             };
             if let Some(h) = &r.nik_hash {
                 if ours.contains(&(r.office_id.clone(), h.clone())) {
@@ -493,7 +494,40 @@ fn store(
             },
         )?;
     }
+    audit_conflicts(c, user, &conflicts)?;
     Ok(verdicts)
+}
+
+/// One audit entry per event for the items of a batch answered `conflict`: an id re-sent
+/// with other content is a phone bug, or someone probing stored records; either way the
+/// office should be able to see who did it and how often.
+fn audit_conflicts(
+    c: &mut crate::db::DbConn,
+    user: &AuthUser,
+    conflicts: &[(String, String, String)],
+) -> Result<(), AppError> {
+    let mut per_event: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for (event_id, office_id, id) in conflicts {
+        match per_event.iter_mut().find(|(e, _, _)| e == event_id) {
+            Some((_, _, ids)) => ids.push(id),
+            None => per_event.push((event_id, office_id, vec![id])),
+        }
+    }
+    for (event_id, office_id, ids) in per_event {
+        audit::record(
+            c,
+            AuditEvent {
+                actor_id: Some(&user.id),
+                office_id: Some(office_id),
+                action: "sync_conflict",
+                subject_type: "event",
+                subject_id: Some(event_id),
+                detail: Some(serde_json::json!({ "count": ids.len(), "activation_ids": ids })),
+                client_addr: None,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// One page of an event's activations (field staff: only their own) and the page size.

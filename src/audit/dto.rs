@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct ListAuditQuery {
     /// e.g. `login`, `login_failed`, `refresh_token_reuse`, `logout`, `user_created`,
-    /// `user_updated`, `office_created`, `office_updated`, `target_set`.
+    /// `user_updated`, `office_created`, `office_updated`, `target_set`, `sync_conflict`.
     pub action: Option<String>,
     /// `user`, `office` or `target`.
     pub subject_type: Option<String>,

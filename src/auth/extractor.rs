@@ -16,8 +16,9 @@ use crate::users::repo::User;
 
 use super::tokens;
 
-/// A caller with a valid access token whose account is active and whose password has not
-/// changed since the token was issued (checked against the database on every request).
+/// A caller with a valid access token whose account is active, whose password has not
+/// changed since the token was issued and whose login has not ended (logout, or a reused
+/// refresh token), checked against the database (or the short-lived cache of it).
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     pub id: String,
@@ -116,20 +117,32 @@ impl FromRequest for AuthUser {
             state.keys.refresh_if_needed(&state.db, Some(&kid)).await?;
             let claims = tokens::verify_access(&state.keys, &token)?;
             let generation = state.db.write_generation();
-            let (user, office) = match state.users.get(&claims.sub, generation) {
+            let family = claims.fam.as_deref();
+            let (user, office, revoked) = match state.users.get(&claims.sub, family, generation)
+            {
                 Some(found) => found,
                 None => {
                     let user_id = claims.sub.clone();
-                    let (user, office) = state
+                    let fam = claims.fam.clone();
+                    let (user, office, revoked) = state
                         .db
-                        .read(move |c| load_user_and_office(c, &user_id))
+                        .read(move |c| {
+                            let Some((user, office)) = load_user_and_office(c, &user_id)? else {
+                                return Ok(None);
+                            };
+                            let revoked = match fam.as_deref() {
+                                Some(f) => super::service::family_revoked(c, f)?,
+                                None => false,
+                            };
+                            Ok(Some((user, office, revoked)))
+                        })
                         .await?
                         .ok_or(AppError::Unauthorized)?;
-                    state.users.put(&user, &office, generation);
-                    (user, office)
+                    state.users.put(&user, &office, family, revoked, generation);
+                    (user, office, revoked)
                 }
             };
-            if !user.active || user.auth_epoch != claims.epoch {
+            if revoked || !user.active || user.auth_epoch != claims.epoch {
                 return Err(AppError::Unauthorized);
             }
             Ok(AuthUser {

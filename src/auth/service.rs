@@ -52,7 +52,12 @@ fn store_refresh(
     Ok(token)
 }
 
-fn issue(state: &AppState, user: &User, refresh_token: String) -> Result<Issued, AppError> {
+fn issue(
+    state: &AppState,
+    user: &User,
+    family: &str,
+    refresh_token: String,
+) -> Result<Issued, AppError> {
     let ttl = state.settings.access_token_ttl;
     Ok(Issued {
         access_token: tokens::issue_access(
@@ -61,6 +66,7 @@ fn issue(state: &AppState, user: &User, refresh_token: String) -> Result<Issued,
             &user.role,
             &user.office_id,
             user.auth_epoch,
+            family,
             ttl,
         )?,
         refresh_token,
@@ -97,8 +103,8 @@ pub async fn login(
                 .db
                 .write(move |c| {
                     throttle::clear(c, &user_key)?;
-                    let refresh =
-                        store_refresh(c, &st, &user.id, &uuid::Uuid::new_v4().to_string())?;
+                    let family = uuid::Uuid::new_v4().to_string();
+                    let refresh = store_refresh(c, &st, &user.id, &family)?;
                     audit::record(
                         c,
                         AuditEvent {
@@ -111,7 +117,7 @@ pub async fn login(
                             client_addr: Some(&addr),
                         },
                     )?;
-                    issue(&st, &user, refresh)
+                    issue(&st, &user, &family, refresh)
                 })
                 .await
         }
@@ -199,7 +205,7 @@ pub async fn refresh(
             match user {
                 Some(user) if user.active && expires_at > now => {
                     let token = store_refresh(c, &st, &user.id, &family)?;
-                    Ok(RefreshOutcome::Issued(issue(&st, &user, token)?))
+                    Ok(RefreshOutcome::Issued(issue(&st, &user, &family, token)?))
                 }
                 _ => Ok(RefreshOutcome::Rejected),
             }
@@ -220,6 +226,17 @@ pub fn revoke_family(conn: &mut DbConn, family: &str) -> Result<(), AppError> {
     .set(rt::revoked_at.eq(Some(crate::db::now())))
     .execute(conn)?;
     Ok(())
+}
+
+/// Has the login `family` been ended (logout, or a reused refresh token)? Its access
+/// tokens then stop working too.
+pub fn family_revoked(conn: &mut DbConn, family: &str) -> Result<bool, AppError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        rt::table
+            .filter(rt::family_id.eq(family))
+            .filter(rt::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)?)
 }
 
 /// Revokes every refresh token of a user (deactivation, password change).

@@ -25,6 +25,11 @@ pub struct AccessClaims {
     pub office: String,
     /// The user's `auth_epoch` when the token was issued.
     pub epoch: i32,
+    /// The login (refresh-token family) the token belongs to: logging out, or a reused
+    /// refresh token, revokes the family and with it this token at once. Absent only in
+    /// tokens issued before it existed (they expire within minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 pub fn issue_access(
@@ -33,6 +38,7 @@ pub fn issue_access(
     role: &str,
     office_id: &str,
     epoch: i32,
+    family: &str,
     ttl_secs: u64,
 ) -> Result<String, AppError> {
     let now = chrono::Utc::now().timestamp();
@@ -47,6 +53,7 @@ pub fn issue_access(
         role: role.into(),
         office: office_id.into(),
         epoch,
+        fam: Some(family.into()),
     };
     keys.with_signing(|kid, key| {
         let mut header = Header::new(Algorithm::HS256);

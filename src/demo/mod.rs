@@ -1096,18 +1096,17 @@ impl RegionGen<'_> {
             Duration::minutes(i64::from(self.rng.between(5, 180)))
         };
         let outcome = if ok { "activated" } else { "failed" };
-        let content_hash = content_hash(&[
-            &id,
-            &event.id,
-            &staff_id,
-            &recorded_at.and_utc().timestamp_micros().to_string(),
+        let content_hash = activations_repo::content_hash(&activations_repo::Visible {
+            id: &id,
+            event_id: &event.id,
+            staff_id: &staff_id,
+            recorded_at,
             outcome,
-            reason.unwrap_or(""),
-            band.unwrap_or(""),
-            sex.unwrap_or(""),
-            area_code.as_deref().unwrap_or(""),
-            nik_hash.as_deref().unwrap_or(""),
-        ]);
+            failure_reason: reason,
+            age_band: band,
+            sex,
+            area_code: area_code.as_deref(),
+        });
         Activation {
             id,
             event_id: event.id.clone(),
@@ -1280,18 +1279,6 @@ impl RegionGen<'_> {
         }
         Ok(())
     }
-}
-
-/// The content hash the sync path gives an activation (see `Prepared::hash` in
-/// `activations::service`): a re-sent demo row is a `duplicate`, not a `conflict`.
-fn content_hash(fields: &[&str]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut canonical = String::from("v1");
-    for f in fields {
-        canonical.push('|');
-        canonical.push_str(f);
-    }
-    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 #[cfg(test)]

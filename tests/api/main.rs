@@ -19,6 +19,7 @@ mod offices;
 mod platform;
 mod reports;
 mod schema_parity;
+mod security;
 mod sessions;
 mod sync_changes;
 mod targets;
