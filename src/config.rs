@@ -115,6 +115,14 @@ pub struct Settings {
     #[arg(long, env = "JEMPUT_BODY_LIMIT", global = true, default_value_t = 4 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=268_435_456))]
     pub body_limit: u64,
+    /// Seconds a request body may take to arrive whole (a slower one answers 408).
+    #[arg(long, env = "JEMPUT_BODY_TIMEOUT", global = true, default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub body_timeout: u64,
+    /// Bearer token that `/metrics` requires. Unset: `/metrics` answers only connections
+    /// from this machine (loopback), and nobody when JEMPUT_TRUST_PROXY is set.
+    #[arg(long, env = "JEMPUT_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_secret)]
+    pub metrics_token: Option<SecretString>,
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "JEMPUT_ACCESS_TOKEN_TTL", global = true, default_value_t = 900,
           value_parser = clap::value_parser!(u64).range(60..=86_400))]
@@ -156,6 +164,8 @@ impl Settings {
             workers: Some(2),
             log_format: LogFormat::Text,
             body_limit: 4 * 1024 * 1024,
+            body_timeout: 60,
+            metrics_token: None,
             access_token_ttl: 900,
             refresh_token_ttl: 30 * 86_400,
             trust_proxy: false,

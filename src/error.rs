@@ -186,6 +186,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The request body did not arrive within the body timeout (408; the connection closes).
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("not acceptable")]
@@ -217,6 +220,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RequestTimeout => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotAcceptable => "not_acceptable",
             AppError::Unavailable => "unavailable",
@@ -235,6 +239,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -253,6 +258,7 @@ impl AppError {
             AppError::Conflict(_) => ("Conflict", "Konflik"),
             AppError::RateLimited { .. } => ("Too many requests", "Terlalu banyak permintaan"),
             AppError::PayloadTooLarge => ("Payload too large", "Isi permintaan terlalu besar"),
+            AppError::RequestTimeout => ("Request timeout", "Waktu permintaan habis"),
             AppError::UnsupportedMediaType => {
                 ("Unsupported media type", "Jenis konten tidak didukung")
             }
@@ -300,6 +306,10 @@ impl AppError {
             AppError::PayloadTooLarge => pick(
                 "The request body is larger than the server accepts.",
                 "Isi permintaan melebihi batas yang diterima server.",
+            ),
+            AppError::RequestTimeout => pick(
+                "The request body did not arrive in time; send it again.",
+                "Isi permintaan tidak tiba tepat waktu; kirim ulang.",
             ),
             AppError::UnsupportedMediaType => pick(
                 "Send the body as application/json.",
@@ -371,6 +381,10 @@ impl AppError {
             AppError::MethodNotAllowed(allowed) => {
                 builder.insert_header((header::ALLOW, allowed.clone()));
             }
+            // The rest of a late body is never read: the connection cannot be reused.
+            AppError::RequestTimeout => {
+                builder.force_close();
+            }
             _ => {}
         }
         let body = serde_json::to_vec(&self.problem(lang, request_id))
@@ -402,7 +416,7 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine code: `malformed_request`, `validation_failed`, `unauthorized`,
     /// `forbidden`, `not_found`, `conflict`, `rate_limited`, `payload_too_large`,
-    /// `unsupported_media_type`, `unavailable`, `internal`.
+    /// `request_timeout`, `unsupported_media_type`, `unavailable`, `internal`.
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -426,6 +440,11 @@ pub fn json_error(err: &actix_web::error::JsonPayloadError) -> AppError {
         E::ContentType => AppError::UnsupportedMediaType,
         E::Deserialize(e) => serde_error(e),
         E::Payload(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+        E::Payload(actix_web::error::PayloadError::Io(e))
+            if e.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            AppError::RequestTimeout
+        }
         _ => AppError::Malformed(Msg::new(
             "The request body could not be read.",
             "Isi permintaan tidak dapat dibaca.",

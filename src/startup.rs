@@ -97,10 +97,15 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
                 .default_service(web::to(fallback))
+                .wrap(from_fn(crate::limits::bound_body))
                 .wrap(Compress::default())
                 .wrap(from_fn(telemetry::observe))
         })
         .workers(workers)
+        // A request head must arrive within 5 s of the connection (actix's default, said
+        // here on purpose); bodies are bounded by `limits::bound_body`.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(5))
         .shutdown_timeout(settings.shutdown_timeout)
         .listen(listener)?
         .run();

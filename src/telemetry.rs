@@ -204,6 +204,7 @@ fn generic_for_status(status: actix_web::http::StatusCode) -> AppError {
         )),
         401 => AppError::Unauthorized,
         404 => AppError::NotFound,
+        408 => AppError::RequestTimeout,
         413 => AppError::PayloadTooLarge,
         415 => AppError::UnsupportedMediaType,
         503 => AppError::Unavailable,

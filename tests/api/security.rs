@@ -112,3 +112,143 @@ async fn logout_and_refresh_reuse_end_the_logins_access_tokens_at_once() {
     let fresh = app.token_for(&staff.username, &staff.password).await;
     app.get("/me", &fresh).await.assert_status(200);
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+/// The process's resident memory and its peak since the last reset, in bytes.
+fn rss_and_peak() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (kb("VmRSS:"), kb("VmHWM:"))
+}
+
+/// Finding 3: a gzip body is refused (413) once its inflated size passes the body limit,
+/// before it is inflated any further; eight 64 MiB bombs at once do not raise the
+/// server's peak memory by more than a fraction of that. Well-formed gzip bodies work.
+#[tokio::test]
+async fn a_gzip_bomb_is_refused_before_it_is_inflated() {
+    let app = spawn_app().await;
+    let login = |body: Vec<u8>, encoding: &'static str| {
+        app.client
+            .post(app.url("/auth/login"))
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+    };
+    // An honest compressed login works.
+    let honest = json!({"username": ROOT_USER, "password": ROOT_PASSWORD}).to_string();
+    app.send(login(gzip(honest.as_bytes()), "gzip"))
+        .await
+        .assert_status(200);
+    // Garbage that claims to be gzip, and a coding the server does not speak.
+    app.send(login(b"not gzip at all".to_vec(), "gzip"))
+        .await
+        .assert_problem(400, "malformed_request");
+    app.send(login(honest.clone().into_bytes(), "br"))
+        .await
+        .assert_problem(415, "unsupported_media_type");
+
+    // 64 MiB of JSON whitespace: about 64 KiB compressed.
+    let bomb = gzip(&vec![b' '; 64 * 1024 * 1024]);
+    assert!(bomb.len() < 100 * 1024, "bomb is {} bytes", bomb.len());
+    let (rss_before, _) = rss_and_peak();
+    // Resets the peak (VmHWM) to the current resident size.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| app.send(login(bomb.clone(), "gzip"))),
+    )
+    .await;
+    for a in &answers {
+        a.assert_problem(413, "payload_too_large");
+    }
+    let (_, peak) = rss_and_peak();
+    let grown = peak.saturating_sub(rss_before);
+    assert!(
+        grown < 160 * 1024 * 1024,
+        "peak memory grew by {} MiB for eight bombs",
+        grown / (1024 * 1024)
+    );
+}
+
+/// Sends a request head, then the body a byte every `gap`, until the server answers or
+/// closes; returns what it answered. Gives up (None) after `give_up`.
+fn slow_sender(
+    port: u16,
+    head: String,
+    chunked: bool,
+    gap: std::time::Duration,
+    give_up: std::time::Duration,
+) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(gap)).expect("timeout");
+    s.write_all(head.as_bytes()).expect("head");
+    let started = std::time::Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < give_up {
+        let byte: &[u8] = if chunked { b"1\r\n \r\n" } else { b" " };
+        if s.write_all(byte).is_err() {
+            // The server closed its side; read what it said before.
+            let _ = s.read_to_end(&mut got);
+            return Some(String::from_utf8_lossy(&got).into_owned());
+        }
+        match s.read(&mut buf) {
+            Ok(0) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    eprintln!("gave up; got so far: {}", String::from_utf8_lossy(&got));
+    None
+}
+
+/// Finding 8: a body trickling in a byte at a time is cut off at the body timeout with a
+/// 408 and a closed connection, whether it declared its length or is chunked.
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off_with_408() {
+    let app = spawn_app_with(|s| s.body_timeout = 2).await;
+    let port = app.port;
+    for chunked in [false, true] {
+        let framing = if chunked {
+            "Transfer-Encoding: chunked".to_string()
+        } else {
+            "Content-Length: 100000".to_string()
+        };
+        let head = format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+        );
+        let answer = tokio::task::spawn_blocking(move || {
+            slow_sender(
+                port,
+                head,
+                chunked,
+                std::time::Duration::from_millis(300),
+                std::time::Duration::from_secs(30),
+            )
+        })
+        .await
+        .expect("task")
+        .unwrap_or_else(|| panic!("connection still open after 30 s (chunked: {chunked})"));
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "chunked {chunked}: {answer}"
+        );
+        assert!(answer.contains("request_timeout"), "{answer}");
+    }
+    // A body that arrives in time is untouched.
+    app.login(ROOT_USER, ROOT_PASSWORD).await.assert_status(200);
+}
