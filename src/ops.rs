@@ -1,6 +1,6 @@
 //! Operations endpoints: liveness, readiness, metrics.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -41,18 +41,53 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<web::Json<Health>> 
     }))
 }
 
-/// Prometheus metrics: request counts and latency by route and status, pool state.
+/// Prometheus metrics: request counts and latency by route (its pattern) and status, pool
+/// state.
+///
+/// With `JEMPUT_METRICS_TOKEN` set, only `Authorization: Bearer <that token>` reads them;
+/// without it, only connections from the server's own machine (loopback), and nobody when
+/// `JEMPUT_TRUST_PROXY` says a proxy is in front (its requests would all look local).
 #[utoipa::path(tag = "operations", operation_id = "metrics", security(()),
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "No metrics token, or a wrong one", body = Problem, content_type = "application/problem+json"),
+    ))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    if !metrics_allowed(&state, &req) {
+        return Err(crate::error::AppError::Unauthorized);
+    }
     let pool = state.db.pool().state();
     ::metrics::gauge!("db_pool_connections").set(pool.connections as f64);
     ::metrics::gauge!("db_pool_idle_connections").set(pool.idle_connections as f64);
     ::metrics::gauge!("db_pool_max_size").set(state.db.pool().max_size() as f64);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(state.metrics.render()))
+}
+
+/// See [`metrics`]: the token when one is set, else a loopback peer with no proxy in front.
+fn metrics_allowed(state: &AppState, req: &HttpRequest) -> bool {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    match &state.settings.metrics_token {
+        Some(token) => {
+            let presented = req
+                .headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim())
+                .unwrap_or("");
+            // Digests compared, so the time taken says nothing about the token.
+            Sha256::digest(presented.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
+        }
+        None => {
+            !state.settings.trust_proxy
+                && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+        }
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

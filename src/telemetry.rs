@@ -96,8 +96,8 @@ pub async fn observe(
         request_id: request_id.clone(),
         lang,
     });
-    let method = req.method().to_string();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %req.path());
+    let method = method_label(req.method());
+    let span = tracing::info_span!("request", request_id = %request_id, method = method, path = %bounded(req.path(), 256));
 
     let declared_len = req
         .headers()
@@ -153,7 +153,7 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_string());
     let elapsed = started.elapsed();
     let labels = [
-        ("method", method.clone()),
+        ("method", method.to_string()),
         ("route", route.clone()),
         ("status", status.to_string()),
     ];
@@ -168,6 +168,35 @@ pub async fn observe(
         )
     });
     Ok(res)
+}
+
+/// The method as a metrics label and in the log: the standard ones by name, anything else
+/// `other` (a client may send any token as a method, and each new label value would be a
+/// new time series kept for the life of the process).
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// At most `max` bytes of `s` (on a character boundary), for the log.
+fn bounded(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// An [`AppError`] already bound to the caller's language and request id.

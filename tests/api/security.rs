@@ -252,3 +252,62 @@ async fn a_body_that_trickles_in_is_cut_off_with_408() {
     // A body that arrives in time is untouched.
     app.login(ROOT_USER, ROOT_PASSWORD).await.assert_status(200);
 }
+
+/// Finding 4: any method name a client invents is counted as `other`, never as a label of
+/// its own, and `/metrics` answers only with the metrics token when one is set (without
+/// one, only on this machine, and not at all behind a proxy).
+#[tokio::test]
+async fn metrics_labels_are_bounded_and_metrics_need_the_token() {
+    let token = "metrics-token-for-the-test-3f9a1c";
+    let app = spawn_app_with(|s| {
+        s.metrics_token = Some(secrecy::SecretString::from(token.to_string()));
+    })
+    .await;
+    let invented = format!("INVENTED{}", "X".repeat(2000));
+    for method in ["FROBNICATE", invented.as_str()] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let a = app
+            .send(app.client.request(m, app.url("/events")))
+            .await;
+        assert!(a.status.is_client_error(), "{}", a.status);
+    }
+    let bare = app.send(app.client.get(app.url("/metrics"))).await;
+    bare.assert_problem(401, "unauthorized");
+    let wrong = app
+        .send(app.client.get(app.url("/metrics")).bearer_auth("guess"))
+        .await;
+    wrong.assert_problem(401, "unauthorized");
+    let m = app
+        .send(app.client.get(app.url("/metrics")).bearer_auth(token))
+        .await;
+    m.assert_status(200);
+    assert!(m.text.contains("http_requests_total"), "{}", m.text);
+    assert!(m.text.contains(r#"method="other""#), "{}", m.text);
+    assert!(!m.text.contains("FROBNICATE"));
+    assert!(!m.text.contains("INVENTED"));
+    // Routes are labelled by their pattern, never by the path a client typed.
+    let probe = uuid::Uuid::new_v4().to_string();
+    app.get(&format!("/events/{probe}"), &app.root_token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/no/such/{probe}"), &app.root_token)
+        .await
+        .assert_problem(404, "not_found");
+    let m = app
+        .send(app.client.get(app.url("/metrics")).bearer_auth(token))
+        .await;
+    assert!(!m.text.contains(&probe));
+    assert!(m.text.contains(r#"route="/api/v1/events/{id}""#), "{}", m.text);
+
+    // No token: served on loopback, but not when a proxy is said to be in front.
+    let local = spawn_app().await;
+    local
+        .send(local.client.get(local.url("/metrics")))
+        .await
+        .assert_status(200);
+    let proxied = spawn_app_with(|s| s.trust_proxy = true).await;
+    proxied
+        .send(proxied.client.get(proxied.url("/metrics")))
+        .await
+        .assert_problem(401, "unauthorized");
+}
