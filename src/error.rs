@@ -173,6 +173,9 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("unauthorized")]
     Unauthorized,
+    /// 401 for credentials in a body (a login, a refresh token), with what was wrong.
+    #[error("bad credentials")]
+    BadCredentials(Msg),
     #[error("forbidden")]
     Forbidden(Msg),
     /// Missing, or outside the caller's scope: the two are indistinguishable on purpose.
@@ -213,7 +216,7 @@ impl AppError {
         match self {
             AppError::Malformed(_) => "malformed_request",
             AppError::Validation(_) => "validation_failed",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::BadCredentials(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
@@ -232,7 +235,7 @@ impl AppError {
         match self {
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::BadCredentials(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -251,7 +254,9 @@ impl AppError {
         let (en, id) = match self {
             AppError::Malformed(_) => ("Malformed request", "Permintaan tidak valid"),
             AppError::Validation(_) => ("Validation failed", "Validasi gagal"),
-            AppError::Unauthorized => ("Unauthorized", "Tidak terautentikasi"),
+            AppError::Unauthorized | AppError::BadCredentials(_) => {
+                ("Unauthorized", "Tidak terautentikasi")
+            }
             AppError::Forbidden(_) => ("Forbidden", "Akses ditolak"),
             AppError::NotFound => ("Not found", "Tidak ditemukan"),
             AppError::MethodNotAllowed(_) => ("Method not allowed", "Metode tidak diizinkan"),
@@ -280,7 +285,10 @@ impl AppError {
             })
         };
         match self {
-            AppError::Malformed(m) | AppError::Forbidden(m) | AppError::Conflict(m) => {
+            AppError::Malformed(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::BadCredentials(m) => {
                 Cow::Owned(m.get(lang).to_string())
             }
             AppError::Validation(errors) => match lang {
@@ -369,7 +377,7 @@ impl AppError {
             builder.insert_header((header::CONTENT_LANGUAGE, "en"));
         }
         match self {
-            AppError::Unauthorized => {
+            AppError::Unauthorized | AppError::BadCredentials(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"jemput\""));
             }
             AppError::RateLimited { retry_after_secs } => {
@@ -526,3 +534,21 @@ pub fn path_config() -> actix_web::web::PathConfig {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A failed login: the same answer for an unknown user and a wrong password.
+    pub fn bad_login() -> AppError {
+        AppError::BadCredentials(Msg::new(
+            "The username or password is not correct.",
+            "Nama pengguna atau kata sandi salah.",
+        ))
+    }
+
+    /// A refresh token that cannot be exchanged.
+    pub fn bad_refresh_token() -> AppError {
+        AppError::BadCredentials(Msg::new(
+            "The refresh token is unknown, expired or revoked; log in again.",
+            "Token penyegaran tidak dikenal, kedaluwarsa atau dicabut; masuk lagi.",
+        ))
+    }
+}

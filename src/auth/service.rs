@@ -75,12 +75,29 @@ fn issue(
     })
 }
 
+/// The longest username there can be (see `domain::Username`); a longer name is bounded
+/// to it before it is looked up, counted or audited: a failed login stores what it was
+/// given, and nobody may make us store megabytes without an account.
+const USERNAME_MAX: usize = 64;
+/// No password is longer (`domain::NewPassword` allows 256 characters); a longer one is
+/// not worth hashing.
+const PASSWORD_MAX_BYTES: usize = 1024;
+
 pub async fn login(
     state: &AppState,
     username: String,
     password: String,
     addr: String,
 ) -> Result<Issued, AppError> {
+    // A longer name is no account's: it is looked up as nobody, and stored bounded.
+    let impossible = username.trim().chars().nth(USERNAME_MAX).is_some();
+    let username: String = username.trim().chars().take(USERNAME_MAX).collect();
+    // Still verified (against nothing that matches), so it takes as long as a wrong one.
+    let password = if password.len() > PASSWORD_MAX_BYTES {
+        String::new()
+    } else {
+        password
+    };
     let user_key = throttle::username_key(&username);
     let addr_key = throttle::address_key(&addr);
     let (uk, ak) = (user_key.clone(), addr_key.clone());
@@ -89,6 +106,9 @@ pub async fn login(
         .db
         .read(move |c| {
             throttle::check(c, &[&uk, &ak], crate::db::now())?;
+            if impossible {
+                return Ok(None);
+            }
             users_repo::find_by_username(c, &lookup)
         })
         .await?;
@@ -145,7 +165,7 @@ pub async fn login(
                     )
                 })
                 .await?;
-            Err(AppError::Unauthorized)
+            Err(AppError::bad_login())
         }
     }
 }
@@ -213,7 +233,7 @@ pub async fn refresh(
         .await?;
     match outcome {
         RefreshOutcome::Issued(issued) => Ok(issued),
-        RefreshOutcome::Rejected => Err(AppError::Unauthorized),
+        RefreshOutcome::Rejected => Err(AppError::bad_refresh_token()),
     }
 }
 

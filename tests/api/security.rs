@@ -311,3 +311,59 @@ async fn metrics_labels_are_bounded_and_metrics_need_the_token() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+/// Finding 5 and the login's 401: a failed login with a 3 MB username stores no more than
+/// a username's worth of it, and the answer says what went wrong in the caller's language.
+#[tokio::test]
+async fn a_failed_login_stores_only_a_bounded_username() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(3_000_000);
+    let a = app.login(&huge, "whatever-password").await;
+    a.assert_problem(401, "unauthorized");
+    assert_eq!(
+        a.json["detail"], "The username or password is not correct.",
+        "{}",
+        a.text
+    );
+    // A name that long is nobody's, even when it starts with a real one.
+    let padded = format!("{ROOT_USER}{}", " ".repeat(100));
+    app.login(&format!("{padded}x"), ROOT_PASSWORD)
+        .await
+        .assert_problem(401, "unauthorized");
+    let long_password = "p".repeat(2_000_000);
+    app.login(ROOT_USER, &long_password)
+        .await
+        .assert_problem(401, "unauthorized");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM login_throttle WHERE LENGTH(throttle_key) > 100")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE LENGTH(detail) > 200")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login_failed'")
+            .await,
+        3
+    );
+    let id = app
+        .send(
+            app.client
+                .post(app.url("/auth/login"))
+                .header("accept-language", "id")
+                .json(&json!({"username": "nobody", "password": "wrong-password"})),
+        )
+        .await;
+    id.assert_problem(401, "unauthorized");
+    assert_eq!(id.json["detail"], "Nama pengguna atau kata sandi salah.");
+    let r = app.refresh("not-a-refresh-token").await;
+    r.assert_problem(401, "unauthorized");
+    assert!(
+        r.json["detail"].as_str().unwrap_or("").contains("refresh token"),
+        "{}",
+        r.text
+    );
+}
