@@ -346,12 +346,24 @@ fn longitude(v: Option<f64>) -> Result<Option<f64>, FieldError> {
     }
 }
 
+/// The most an event may cost: a trillion rupiah, far above any outreach event, and low
+/// enough that the costs of millions of events still add up without overflowing.
+pub const MAX_COST_IDR: i64 = 1_000_000_000_000;
+
 fn cost(v: Option<i64>) -> Result<Option<i64>, FieldError> {
     match v {
         Some(x) if x < 0 => Err(FieldError::new(
             "cost_idr",
             "negative",
             Msg::new("Must be 0 or more.", "Harus 0 atau lebih."),
+        )),
+        Some(x) if x > MAX_COST_IDR => Err(FieldError::new(
+            "cost_idr",
+            "out_of_range",
+            Msg::new(
+                "At most 1000000000000 (a trillion rupiah).",
+                "Paling banyak 1000000000000 (satu triliun rupiah).",
+            ),
         )),
         other => Ok(other),
     }

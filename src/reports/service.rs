@@ -489,14 +489,17 @@ fn achievement(
         },
         Some(t) => {
             let target = target_activations(t.eligible_population, t.target_percent);
-            let total = t.baseline_activations + tracked;
-            let remaining = (target - total).max(0);
+            // Saturating: targets are bounded on input, but a row stored before the bounds
+            // must not wrap into a negative total.
+            let total = t.baseline_activations.saturating_add(tracked);
+            let remaining = target.saturating_sub(total).max(0);
             let projected = if remaining == 0 {
                 Some(as_of)
             } else if last_28_days > 0 {
                 // ceil(remaining / (last_28_days / 28)) in integers, exactly.
-                let days = (remaining * 28 + last_28_days - 1) / last_28_days;
-                as_of.checked_add_signed(Duration::days(days))
+                let days = remaining.saturating_mul(28).saturating_add(last_28_days - 1)
+                    / last_28_days;
+                Duration::try_days(days).and_then(|d| as_of.checked_add_signed(d))
             } else {
                 None
             };

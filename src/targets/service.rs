@@ -38,6 +38,10 @@ fn out_of_range(field: &str, en: &str, id: &str) -> FieldError {
     )
 }
 
+/// Indonesia has under 300 million people: no office has more adults to reach. Bounding
+/// the figures keeps every sum and product of the reports far from overflowing.
+pub const MAX_POPULATION: i64 = 300_000_000;
+
 /// Checks every field, naming each offending one.
 fn validate(year: i32, req: &SetTargetRequest) -> AppResult<(i64, f64, i64, Option<NaiveDate>)> {
     let mut v = Validator::new();
@@ -47,11 +51,11 @@ fn validate(year: i32, req: &SetTargetRequest) -> AppResult<(i64, f64, i64, Opti
             v.push(FieldError::required("eligible_population"));
             None
         }
-        Some(n) if n <= 0 => {
+        Some(n) if n <= 0 || n > MAX_POPULATION => {
             v.push(out_of_range(
                 "eligible_population",
-                "Must be greater than 0.",
-                "Harus lebih dari 0.",
+                "Must be greater than 0 and at most 300000000.",
+                "Harus lebih dari 0 dan paling banyak 300000000.",
             ));
             None
         }
@@ -78,6 +82,14 @@ fn validate(year: i32, req: &SetTargetRequest) -> AppResult<(i64, f64, i64, Opti
                 "baseline_activations",
                 "Must be 0 or more.",
                 "Harus 0 atau lebih.",
+            ));
+            None
+        }
+        Some(n) if n > MAX_POPULATION => {
+            v.push(out_of_range(
+                "baseline_activations",
+                "At most 300000000.",
+                "Paling banyak 300000000.",
             ));
             None
         }

@@ -367,3 +367,49 @@ async fn a_failed_login_stores_only_a_bounded_username() {
         r.text
     );
 }
+
+/// Finding 9: figures are bounded to what the domain allows (Indonesia has under 300
+/// million people), so no report can wrap into a negative total.
+#[tokio::test]
+async fn numbers_past_the_domains_range_are_refused() {
+    let w = World::new().await;
+    let path = format!("/offices/{}/targets/2024", w.tala);
+    let body = |population: i64, baseline: i64| {
+        json!({
+            "eligible_population": population,
+            "target_percent": 30.0,
+            "baseline_activations": baseline,
+        })
+    };
+    let a = w.app.put(&path, &w.app.root_token, body(i64::MAX, i64::MAX)).await;
+    a.assert_problem(422, "validation_failed");
+    assert!(a.error_fields().contains(&"eligible_population".to_string()), "{}", a.text);
+    let a = w
+        .app
+        .put(&path, &w.app.root_token, body(300_000_001, 0))
+        .await;
+    assert_eq!(a.error_fields(), vec!["eligible_population"], "{}", a.text);
+    let a = w.app.put(&path, &w.app.root_token, body(1000, 300_000_001)).await;
+    assert_eq!(a.error_fields(), vec!["baseline_activations"], "{}", a.text);
+    // The largest allowed figures give sane totals.
+    w.app
+        .put(&path, &w.app.root_token, body(300_000_000, 300_000_000))
+        .await
+        .assert_status(200);
+    let p = w
+        .app
+        .get(
+            &format!("/reports/progress?office_id={}&year=2024", w.tala),
+            &w.app.root_token,
+        )
+        .await;
+    let p = p.assert_status(200);
+    assert_eq!(p["total_activations"], 300_000_000);
+    assert_eq!(p["remaining"], 0);
+
+    let mut event = w.event_body();
+    event["cost_idr"] = json!(i64::MAX);
+    let a = w.app.post("/events", &w.staff.token, event).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.error_fields(), vec!["cost_idr"], "{}", a.text);
+}
