@@ -32,6 +32,26 @@ fn num<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return, and is not a plain number) gets a leading `'`, so Excel and
+/// LibreOffice show it as text: a name like `=HYPERLINK(...)` typed on a phone must not
+/// become a live formula on a supervisor's computer (OWASP, "CSV injection").
+pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    let number = cell.parse::<f64>().is_ok()
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// Rows per streamed chunk.
 const CHUNK_ROWS: usize = 500;
 
@@ -48,7 +68,7 @@ pub fn respond(report: &impl CsvRows, filename: &str) -> HttpResponse {
     let stream = futures_util::stream::iter(chunks.into_iter().map(|chunk| {
         let mut w = csv::Writer::from_writer(Vec::new());
         for row in chunk {
-            w.write_record(&row)
+            w.write_record(row.iter().map(|cell| defuse(cell).into_owned()))
                 .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
         }
         let bytes = w
@@ -379,5 +399,20 @@ impl CsvRows for CoverageReport {
         }
         rows.extend(villages.map(village_row));
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defuse;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for risky in ["=HYPERLINK(\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "-", "-inf"] {
+            assert_eq!(defuse(risky), format!("'{risky}"));
+        }
+        for plain in ["Siti", "", "-3.8", "12", "0.25", "1e3", "a=b"] {
+            assert_eq!(defuse(plain), plain);
+        }
     }
 }

