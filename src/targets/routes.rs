@@ -41,7 +41,8 @@ pub async fn set_target(
     Ok(web::Json(target.into()))
 }
 
-/// An office's target for a year (supervisor or admin, in scope).
+/// An office's target for a year: supervisors and admins in scope; field staff their own
+/// office's (the figures its progress report shows).
 #[utoipa::path(
     tag = "targets",
     operation_id = "get_target",
@@ -52,8 +53,7 @@ pub async fn set_target(
     responses(
         (status = 200, description = "The target", body = TargetResponse),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope, or no target that year", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Office missing or out of scope (for field staff: not their own), or no target that year", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/offices/{id}/targets/{year}")]
@@ -67,7 +67,8 @@ pub async fn get_target(
     Ok(web::Json(target.into()))
 }
 
-/// An office's targets, by year (supervisor or admin, in scope).
+/// An office's targets, by year: supervisors and admins in scope; field staff their own
+/// office's.
 #[utoipa::path(
     tag = "targets",
     operation_id = "list_targets",
@@ -78,8 +79,7 @@ pub async fn get_target(
     responses(
         (status = 200, description = "One page of targets", body = Page<TargetResponse>),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Office missing or out of scope (for field staff: not their own)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid paging", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -182,6 +182,21 @@ pub async fn set(
         .await
 }
 
+/// The office whose targets `user` may read: any in scope for supervisors and admins; for
+/// field staff their own office only, exactly as the progress report (which shows the same
+/// figures) lets them; any other answers 404 as if it did not exist.
+fn readable_office(
+    c: &mut crate::db::DbConn,
+    user: &AuthUser,
+    office_id: &str,
+) -> AppResult<crate::offices::repo::Office> {
+    let office = user.scope().office(c, office_id)?;
+    if user.role == Role::FieldStaff && office.id != user.office.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(office)
+}
+
 pub async fn get(
     state: &AppState,
     user: &AuthUser,
@@ -192,8 +207,7 @@ pub async fn get(
     state
         .db
         .read(move |c| {
-            let office = user.scope().office(c, &office_id)?;
-            user.require(Role::Supervisor)?;
+            let office = readable_office(c, &user, &office_id)?;
             repo::find(c, &office.id, year)?.ok_or(AppError::NotFound)
         })
         .await
@@ -230,8 +244,7 @@ pub async fn list(
     let rows = state
         .db
         .read(move |c| {
-            let office = user.scope().office(c, &office_id)?;
-            user.require(Role::Supervisor)?;
+            let office = readable_office(c, &user, &office_id)?;
             v.finish()?;
             let (Some(limit), Some(after_year)) = (limit, after_year) else {
                 return Err(AppError::internal(anyhow::anyhow!(

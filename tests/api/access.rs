@@ -174,8 +174,10 @@ async fn field_staff_and_supervisors_cannot_do_an_admins_office_work() {
     app.get("/offices", &c.staff.token).await.assert_status(200);
 }
 
+/// Field staff read their own office's targets, as its progress report shows them the same
+/// figures; another office's (even one below theirs) is as absent as in the reports.
 #[tokio::test]
-async fn field_staff_cannot_read_targets_but_supervisors_can() {
+async fn field_staff_read_targets_exactly_where_they_read_progress() {
     let c = cast().await;
     let (app, t) = (&c.app, &c.tree);
     app.put(
@@ -185,14 +187,37 @@ async fn field_staff_cannot_read_targets_but_supervisors_can() {
     )
     .await
     .assert_status(200);
-    for u in [&c.staff, &c.regency_staff] {
-        app.get(&format!("/offices/{}/targets/2024", t.regency), &u.token)
-            .await
-            .assert_problem(403, "forbidden");
-        app.get(&format!("/offices/{}/targets", t.regency), &u.token)
-            .await
-            .assert_problem(403, "forbidden");
-    }
+    let progress = format!("/reports/progress?office_id={}&year=2024", t.regency);
+    let own = app
+        .get(&format!("/offices/{}/targets/2024", t.regency), &c.regency_staff.token)
+        .await;
+    let report = app.get(&progress, &c.regency_staff.token).await;
+    assert_eq!(
+        own.assert_status(200)["eligible_population"],
+        report.assert_status(200)["eligible_population"]
+    );
+    let listed = app
+        .get(&format!("/offices/{}/targets", t.regency), &c.regency_staff.token)
+        .await;
+    assert_eq!(listed.assert_status(200)["items"].as_array().map(Vec::len), Some(1));
+    // The province's field staff: the regency below is neither in their reports nor targets.
+    app.get(&progress, &c.staff.token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/offices/{}/targets/2024", t.regency), &c.staff.token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/offices/{}/targets", t.regency), &c.staff.token)
+        .await
+        .assert_problem(404, "not_found");
+    // Setting one stays an admin's.
+    app.put(
+        &format!("/offices/{}/targets/2024", t.regency),
+        &c.regency_staff.token,
+        target_body(),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     app.get(
         &format!("/offices/{}/targets/2024", t.regency),
         &c.supervisor.token,
