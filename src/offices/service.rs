@@ -99,6 +99,26 @@ fn check_code(code: &OfficeCode, level: OfficeLevel, parent: Option<&Office>) ->
     errors
 }
 
+/// The rules of a new office that depend on its parent: a level below the parent's, and a
+/// code of that level under the parent's.
+fn placement_errors(code: &OfficeCode, level: OfficeLevel, parent: &Office) -> Vec<FieldError> {
+    let parent_level = match OfficeLevel::from_db(&parent.level) {
+        Ok(l) => l,
+        Err(_) => return Vec::new(),
+    };
+    if level.depth() <= parent_level.depth() {
+        return vec![FieldError::new(
+            "level",
+            "level_not_below_parent",
+            Msg::new(
+                format!("Must be below the parent office's level ({parent_level})."),
+                format!("Harus di bawah tingkat kantor induk ({parent_level})."),
+            ),
+        )];
+    }
+    check_code(code, level, Some(parent))
+}
+
 fn code_taken() -> AppError {
     AppError::Conflict(Msg::new(
         "An office with this code already exists.",
@@ -148,6 +168,18 @@ pub async fn create(
         Some(s) => v.check(parse_id("parent_id", s)),
         None => Some(user.office_id().to_string()),
     };
+    if !v.is_empty() {
+        // One answer names every problem: the rules that need the parent office too, when
+        // what they check parsed (a bad code and a bad time zone are both reported).
+        if let (Some(code), Some(level), Some(parent_id)) = (&code, level, &parent_id) {
+            let (scope, parent_id) = (user.scope(), parent_id.clone());
+            if let Ok(parent) = state.db.read(move |c| scope.office(c, &parent_id)).await {
+                for e in placement_errors(code, level, &parent) {
+                    v.push(e);
+                }
+            }
+        }
+    }
     v.finish()?;
     let (Some(id), Some(code), Some(name), Some(level), Some(tz), Some(parent_id)) =
         (id, code, name, level, tz, parent_id)
@@ -159,21 +191,9 @@ pub async fn create(
         .db
         .write(move |c| {
             let parent = user.scope().office(c, &parent_id)?;
-            let parent_level = OfficeLevel::from_db(&parent.level)?;
             let mut v = Validator::new();
-            if level.depth() <= parent_level.depth() {
-                v.push(FieldError::new(
-                    "level",
-                    "level_not_below_parent",
-                    Msg::new(
-                        format!("Must be below the parent office's level ({parent_level})."),
-                        format!("Harus di bawah tingkat kantor induk ({parent_level})."),
-                    ),
-                ));
-            } else {
-                for e in check_code(&code, level, Some(&parent)) {
-                    v.push(e);
-                }
+            for e in placement_errors(&code, level, &parent) {
+                v.push(e);
             }
             v.finish()?;
             if repo::find_by_code(c, code.as_str())?.is_some() {

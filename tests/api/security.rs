@@ -460,3 +460,42 @@ async fn csv_reports_carry_no_live_formulas() {
     assert!(names.contains(&format!("'{formula}")), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with('=')), "{names:?}");
 }
+
+/// From finding 12: a 422 names the errors of every stage of validation at once: an office
+/// whose code does not fit its level and whose time zone is not Indonesia's reports both.
+#[tokio::test]
+async fn a_422_names_every_stages_errors() {
+    let app = spawn_app().await;
+    let a = app
+        .post(
+            "/offices",
+            &app.root_token,
+            json!({"code": "63.01", "name": "Kalimantan Selatan", "level": "province",
+                   "timezone": "Europe/Paris"}),
+        )
+        .await;
+    a.assert_problem(422, "validation_failed");
+    let mut fields = a.error_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["code", "timezone"], "{}", a.text);
+    // Level against the parent, and a missing name, together.
+    let b = app
+        .post(
+            "/offices",
+            &app.root_token,
+            json!({"code": "ID", "name": " ", "level": "national", "timezone": "Asia/Jakarta"}),
+        )
+        .await;
+    let mut fields = b.error_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["level", "name"], "{}", b.text);
+    // Fixed, it goes through.
+    app.post(
+        "/offices",
+        &app.root_token,
+        json!({"code": "63", "name": "Kalimantan Selatan", "level": "province",
+               "timezone": "Asia/Makassar"}),
+    )
+    .await
+    .assert_status(201);
+}
