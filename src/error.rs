@@ -288,9 +288,7 @@ impl AppError {
             AppError::Malformed(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::BadCredentials(m) => {
-                Cow::Owned(m.get(lang).to_string())
-            }
+            | AppError::BadCredentials(m) => Cow::Owned(m.get(lang).to_string()),
             AppError::Validation(errors) => match lang {
                 Lang::En => Cow::Owned(format!("{} field(s) broke a rule.", errors.len())),
                 Lang::Id => Cow::Owned(format!("{} kolom melanggar aturan.", errors.len())),

@@ -86,7 +86,9 @@ pub async fn bound_body(
     req.set_payload(Payload::from(
         Box::pin(bounded) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
     ));
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Collects inflated output up to a budget; writing past it fails, which stops the

@@ -84,8 +84,7 @@ fn metrics_allowed(state: &AppState, req: &HttpRequest) -> bool {
             Sha256::digest(presented.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
         }
         None => {
-            !state.settings.trust_proxy
-                && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+            !state.settings.trust_proxy && req.peer_addr().is_some_and(|a| a.ip().is_loopback())
         }
     }
 }

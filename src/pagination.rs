@@ -87,3 +87,45 @@ impl<T: ToSchema> Page<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A cursor is whatever a client puts in the query: never a panic, and anything
+        /// not made here is a `cursor` field error.
+        #[test]
+        fn any_text_as_a_cursor(s in "\\PC{0,80}", parts in 1usize..5) {
+            if let Err(e) = decode_cursor(Some(&s), parts) {
+                prop_assert_eq!(e.field.as_str(), "cursor");
+                prop_assert_eq!(e.code, "invalid_cursor");
+            }
+        }
+
+        /// Base64 of arbitrary bytes: right alphabet, anything inside.
+        #[test]
+        fn any_bytes_behind_a_cursor(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            if let Err(e) = decode_cursor(Some(&s), 2) {
+                prop_assert_eq!(e.field.as_str(), "cursor");
+            }
+        }
+
+        #[test]
+        fn cursors_round_trip(key in proptest::collection::vec("\\PC{0,20}", 1..5)) {
+            let refs: Vec<&str> = key.iter().map(String::as_str).collect();
+            let c = encode_cursor(&refs);
+            prop_assert_eq!(decode_cursor(Some(&c), key.len()), Ok(Some(key.clone())));
+        }
+
+        #[test]
+        fn any_limit(n in any::<i64>()) {
+            match limit(Some(n)) {
+                Ok(l) => prop_assert!((1..=MAX_LIMIT).contains(&l)),
+                Err(e) => prop_assert_eq!(e.field.as_str(), "limit"),
+            }
+        }
+    }
+}

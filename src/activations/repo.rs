@@ -193,20 +193,22 @@ pub fn existing_hashes(
         ))
         .load::<VisibleRow>(conn)?
         .into_iter()
-        .map(|(id, event_id, staff_id, recorded_at, outcome, reason, band, sex, area)| {
-            let hash = content_hash(&Visible {
-                id: &id,
-                event_id: &event_id,
-                staff_id: &staff_id,
-                recorded_at,
-                outcome: &outcome,
-                failure_reason: reason.as_deref(),
-                age_band: band.as_deref(),
-                sex: sex.as_deref(),
-                area_code: area.as_deref(),
-            });
-            (id, hash)
-        })
+        .map(
+            |(id, event_id, staff_id, recorded_at, outcome, reason, band, sex, area)| {
+                let hash = content_hash(&Visible {
+                    id: &id,
+                    event_id: &event_id,
+                    staff_id: &staff_id,
+                    recorded_at,
+                    outcome: &outcome,
+                    failure_reason: reason.as_deref(),
+                    age_band: band.as_deref(),
+                    sex: sex.as_deref(),
+                    area_code: area.as_deref(),
+                });
+                (id, hash)
+            },
+        )
         .collect())
 }
 

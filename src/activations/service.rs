@@ -635,3 +635,114 @@ pub async fn void(
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    //! A sync item is whatever JSON a phone sends: `prepare` never panics, and refuses with
+    //! a clear answer (field errors naming the item's fields, a malformed item, or field
+    //! staff recording for someone else), never an internal error.
+    use super::*;
+    use crate::offices::repo::Office;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const FIELDS: &[&str] = &[
+        "id",
+        "event_id",
+        "staff_id",
+        "recorded_at",
+        "outcome",
+        "failure_reason",
+        "age_band",
+        "sex",
+        "area_code",
+        "nik",
+    ];
+
+    fn user() -> AuthUser {
+        AuthUser {
+            id: "0190c1a2-0000-7000-8000-000000000001".into(),
+            username: "petugas".into(),
+            full_name: "Petugas".into(),
+            role: Role::FieldStaff,
+            office: Office {
+                id: "00000000-0000-4000-8000-000000000001".into(),
+                code: "63.01".into(),
+                name: "Tanah Laut".into(),
+                level: "regency".into(),
+                parent_id: None,
+                timezone: "Asia/Makassar".into(),
+                path: "/00000000-0000-4000-8000-000000000001/".into(),
+                created_at: NaiveDateTime::default(),
+                updated_at: NaiveDateTime::default(),
+            },
+        }
+    }
+
+    /// Values a field might hold: plausible ones, near misses and junk of every JSON type.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            "\\PC{0,24}".prop_map(Value::from),
+            prop_oneof![
+                Just("0190c1a2-0000-7000-8000-000000000001"),
+                Just("0190c1a2-0000-7000-8000-0000000000ff"),
+                Just("2024-03-18T10:15:00+08:00"),
+                Just("9999-12-31T23:59:59-23:59"),
+                Just("activated"),
+                Just("failed"),
+                Just("no_smartphone"),
+                Just("25-39"),
+                Just("female"),
+                Just("63.01.01.2001"),
+                Just("6301015203900001"),
+                Just("6301019903900001"),
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+                proptest::collection::btree_map("[a-z]{1,3}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn item() -> impl Strategy<Value = Value> {
+        let known = proptest::collection::btree_map(
+            proptest::sample::select(FIELDS.to_vec()).prop_map(str::to_string),
+            value(),
+            0..FIELDS.len(),
+        );
+        prop_oneof![
+            8 => known.prop_map(|m| Value::Object(m.into_iter().collect())),
+            1 => value(),
+            1 => ("[a-z_]{1,12}", value()).prop_map(|(k, v)| json!({ k: v })),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn any_json_as_a_sync_item(item in item()) {
+            let now = crate::db::now();
+            match prepare(item, &user(), b"key", now) {
+                Ok(p) => prop_assert_eq!(p.content_hash.len(), 64),
+                Err(AppError::Validation(errors)) => {
+                    prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        prop_assert!(FIELDS.contains(&e.field.as_str()), "{}", e.field);
+                        prop_assert!(!e.code.is_empty());
+                        prop_assert!(!e.message.en.is_empty() && !e.message.id.is_empty());
+                    }
+                }
+                Err(AppError::Malformed(_)) | Err(AppError::Forbidden(_)) => {}
+                Err(other) => prop_assert!(false, "unexpected: {other:?}"),
+            }
+        }
+    }
+}

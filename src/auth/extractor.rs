@@ -118,8 +118,7 @@ impl FromRequest for AuthUser {
             let claims = tokens::verify_access(&state.keys, &token)?;
             let generation = state.db.write_generation();
             let family = claims.fam.as_deref();
-            let (user, office, revoked) = match state.users.get(&claims.sub, family, generation)
-            {
+            let (user, office, revoked) = match state.users.get(&claims.sub, family, generation) {
                 Some(found) => found,
                 None => {
                     let user_id = claims.sub.clone();

@@ -239,4 +239,81 @@ mod tests {
             assert!(ChannelKey::parse("key", bad).is_err(), "{bad}");
         }
     }
+
+    mod properties {
+        //! What a phone sends, arbitrary: the parsers never panic, and every refusal is a
+        //! field error naming the field, with a code and a message in both languages.
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn clear(e: &FieldError, field: &str) {
+            assert_eq!(e.field, field);
+            assert!(!e.code.is_empty());
+            assert!(!e.message.en.is_empty() && !e.message.id.is_empty());
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_as_a_nik(s in "\\PC{0,40}") {
+                if let Err(e) = Nik::parse("nik", &s) {
+                    clear(&e, "nik");
+                    // An error never echoes what was sent (it may be a real NIK).
+                    prop_assert!(s.trim().len() < 4 || !e.message.en.contains(s.trim()));
+                }
+            }
+
+            #[test]
+            fn digit_strings_as_a_nik(s in "[0-9]{14,18}") {
+                match Nik::parse("nik", &s) {
+                    Ok(n) => {
+                        prop_assert_eq!(s.len(), 16);
+                        prop_assert_eq!(n.keyed_hash(b"k").len(), 64);
+                        prop_assert_eq!(n.home_district().len(), 8);
+                    }
+                    Err(e) => clear(&e, "nik"),
+                }
+            }
+
+            #[test]
+            fn any_text_as_an_instant(s in "\\PC{0,40}") {
+                if let Err(e) = parse_instant("recorded_at", &s) {
+                    clear(&e, "recorded_at");
+                }
+            }
+
+            #[test]
+            fn instants_with_any_offset_round_trip(
+                secs in -62_000_000_000i64..253_000_000_000i64,
+                micros in 0u32..1_000_000,
+                offset_min in -1439i32..=1439,
+            ) {
+                let utc = chrono::DateTime::from_timestamp(secs, micros * 1000)
+                    .expect("in range")
+                    .naive_utc();
+                let Some(tz) = chrono::FixedOffset::east_opt(offset_min * 60) else {
+                    return Ok(());
+                };
+                let text = chrono::TimeZone::from_utc_datetime(&tz, &utc).to_rfc3339();
+                if let Ok(t) = parse_instant("recorded_at", &text) {
+                    prop_assert_eq!(t, utc);
+                }
+            }
+
+            #[test]
+            fn any_text_as_a_local_date(s in "\\PC{0,20}") {
+                if let Err(e) = parse_local_date("from", &s) {
+                    clear(&e, "from");
+                }
+            }
+
+            #[test]
+            fn date_shaped_text_as_a_local_date(y in -300_000i32..300_000, m in 0u32..14, d in 0u32..33) {
+                let s = format!("{y:04}-{m:02}-{d:02}");
+                match parse_local_date("to", &s) {
+                    Ok(date) => prop_assert_eq!(chrono::NaiveDate::from_ymd_opt(y, m, d), Some(date)),
+                    Err(e) => clear(&e, "to"),
+                }
+            }
+        }
+    }
 }

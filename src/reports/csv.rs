@@ -408,7 +408,16 @@ mod tests {
 
     #[test]
     fn formulas_become_text_and_numbers_stay_numbers() {
-        for risky in ["=HYPERLINK(\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "-", "-inf"] {
+        for risky in [
+            "=HYPERLINK(\"x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-",
+            "-inf",
+        ] {
             assert_eq!(defuse(risky), format!("'{risky}"));
         }
         for plain in ["Siti", "", "-3.8", "12", "0.25", "1e3", "a=b"] {

@@ -497,7 +497,9 @@ fn achievement(
                 Some(as_of)
             } else if last_28_days > 0 {
                 // ceil(remaining / (last_28_days / 28)) in integers, exactly.
-                let days = remaining.saturating_mul(28).saturating_add(last_28_days - 1)
+                let days = remaining
+                    .saturating_mul(28)
+                    .saturating_add(last_28_days - 1)
                     / last_28_days;
                 Duration::try_days(days).and_then(|d| as_of.checked_add_signed(d))
             } else {
@@ -1205,5 +1207,56 @@ mod tests {
             bucket_start(sunday, "month"),
             NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default()
         );
+    }
+
+    mod properties {
+        //! A period is two query parameters anyone can type: never a panic, every refusal
+        //! a `from` or `to` field error.
+        use super::super::*;
+        use chrono::NaiveDateTime;
+        use proptest::prelude::*;
+
+        fn office() -> Office {
+            Office {
+                id: "00000000-0000-4000-8000-000000000001".into(),
+                code: "63.01".into(),
+                name: "Tanah Laut".into(),
+                level: "regency".into(),
+                parent_id: None,
+                timezone: "Asia/Makassar".into(),
+                path: "/00000000-0000-4000-8000-000000000001/".into(),
+                created_at: NaiveDateTime::default(),
+                updated_at: NaiveDateTime::default(),
+            }
+        }
+
+        fn date_text() -> impl Strategy<Value = Option<String>> {
+            prop_oneof![
+                Just(None),
+                "\\PC{0,14}".prop_map(Some),
+                (-300_000i32..300_000, 0u32..14, 0u32..33)
+                    .prop_map(|(y, m, d)| Some(format!("{y:04}-{m:02}-{d:02}"))),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_period(from in date_text(), to in date_text()) {
+                let mut v = Validator::new();
+                let (f, t) = parse_period(&mut v, from.as_deref(), to.as_deref());
+                let checked = v.finish().and_then(|()| period(&office(), f, t));
+                match checked {
+                    Ok((f, t)) => prop_assert!(f <= t),
+                    Err(AppError::Validation(errors)) => {
+                        prop_assert!(!errors.is_empty());
+                        for e in errors {
+                            prop_assert!(e.field == "from" || e.field == "to", "{}", e.field);
+                            prop_assert!(!e.code.is_empty());
+                        }
+                    }
+                    Err(other) => prop_assert!(false, "not a field error: {other:?}"),
+                }
+            }
+        }
     }
 }

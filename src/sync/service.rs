@@ -152,3 +152,38 @@ pub async fn changes(
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn a_number_or_junk() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        /// The pull's cursor holds four parts (times in microseconds and an id): any text,
+        /// and any four strings encoded as a real cursor is, never panic; refusals name
+        /// `cursor`.
+        #[test]
+        fn any_text_as_a_changes_cursor(s in "\\PC{0,80}") {
+            if let Err(e) = decode(Some(&s)) {
+                prop_assert_eq!(e.field.as_str(), "cursor");
+            }
+        }
+
+        #[test]
+        fn any_parts_in_a_changes_cursor(parts in proptest::collection::vec(a_number_or_junk(), 4)) {
+            let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let c = pagination::encode_cursor(&refs);
+            if let Err(e) = decode(Some(&c)) {
+                prop_assert_eq!(e.field.as_str(), "cursor");
+            }
+        }
+    }
+}

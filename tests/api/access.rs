@@ -189,7 +189,10 @@ async fn field_staff_read_targets_exactly_where_they_read_progress() {
     .assert_status(200);
     let progress = format!("/reports/progress?office_id={}&year=2024", t.regency);
     let own = app
-        .get(&format!("/offices/{}/targets/2024", t.regency), &c.regency_staff.token)
+        .get(
+            &format!("/offices/{}/targets/2024", t.regency),
+            &c.regency_staff.token,
+        )
         .await;
     let report = app.get(&progress, &c.regency_staff.token).await;
     assert_eq!(
@@ -197,16 +200,25 @@ async fn field_staff_read_targets_exactly_where_they_read_progress() {
         report.assert_status(200)["eligible_population"]
     );
     let listed = app
-        .get(&format!("/offices/{}/targets", t.regency), &c.regency_staff.token)
+        .get(
+            &format!("/offices/{}/targets", t.regency),
+            &c.regency_staff.token,
+        )
         .await;
-    assert_eq!(listed.assert_status(200)["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        listed.assert_status(200)["items"].as_array().map(Vec::len),
+        Some(1)
+    );
     // The province's field staff: the regency below is neither in their reports nor targets.
     app.get(&progress, &c.staff.token)
         .await
         .assert_problem(404, "not_found");
-    app.get(&format!("/offices/{}/targets/2024", t.regency), &c.staff.token)
-        .await
-        .assert_problem(404, "not_found");
+    app.get(
+        &format!("/offices/{}/targets/2024", t.regency),
+        &c.staff.token,
+    )
+    .await
+    .assert_problem(404, "not_found");
     app.get(&format!("/offices/{}/targets", t.regency), &c.staff.token)
         .await
         .assert_problem(404, "not_found");

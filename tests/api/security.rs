@@ -28,7 +28,12 @@ async fn a_resent_activation_does_not_confirm_its_nik() {
     // A supervisor who sees the activation re-sends it with guessed NIKs: the right one,
     // wrong ones, none. Every answer is the same.
     let mut probes = Vec::new();
-    for guess in [Some(test_nik(1)), Some(test_nik(2)), Some(test_nik(3)), None] {
+    for guess in [
+        Some(test_nik(1)),
+        Some(test_nik(2)),
+        Some(test_nik(3)),
+        None,
+    ] {
         let mut probe = item.clone();
         probe["staff_id"] = json!(w.staff.id);
         match guess {
@@ -58,7 +63,10 @@ async fn a_resent_activation_does_not_confirm_its_nik() {
     // A visible field that differs is a conflict, and it is audited with who sent it.
     let mut other = item.clone();
     other["sex"] = json!("male");
-    let c = w.app.sync_items(&w.tala_sup.token, &[other.clone(), other]).await;
+    let c = w
+        .app
+        .sync_items(&w.tala_sup.token, &[other.clone(), other])
+        .await;
     assert_eq!(statuses(&c), vec!["conflict", "conflict"]);
     assert!(result(&c, 0).get("error").is_none());
     let entries = w.app.audit_entries("sync_conflict").await;
@@ -167,10 +175,8 @@ async fn a_gzip_bomb_is_refused_before_it_is_inflated() {
     let (rss_before, _) = rss_and_peak();
     // Resets the peak (VmHWM) to the current resident size.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let answers = futures_util::future::join_all(
-        (0..8).map(|_| app.send(login(bomb.clone(), "gzip"))),
-    )
-    .await;
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.send(login(bomb.clone(), "gzip")))).await;
     for a in &answers {
         a.assert_problem(413, "payload_too_large");
     }
@@ -266,9 +272,7 @@ async fn metrics_labels_are_bounded_and_metrics_need_the_token() {
     let invented = format!("INVENTED{}", "X".repeat(2000));
     for method in ["FROBNICATE", invented.as_str()] {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let a = app
-            .send(app.client.request(m, app.url("/events")))
-            .await;
+        let a = app.send(app.client.request(m, app.url("/events"))).await;
         assert!(a.status.is_client_error(), "{}", a.status);
     }
     let bare = app.send(app.client.get(app.url("/metrics"))).await;
@@ -297,7 +301,11 @@ async fn metrics_labels_are_bounded_and_metrics_need_the_token() {
         .send(app.client.get(app.url("/metrics")).bearer_auth(token))
         .await;
     assert!(!m.text.contains(&probe));
-    assert!(m.text.contains(r#"route="/api/v1/events/{id}""#), "{}", m.text);
+    assert!(
+        m.text.contains(r#"route="/api/v1/events/{id}""#),
+        "{}",
+        m.text
+    );
 
     // No token: served on loopback, but not when a proxy is said to be in front.
     let local = spawn_app().await;
@@ -362,7 +370,10 @@ async fn a_failed_login_stores_only_a_bounded_username() {
     let r = app.refresh("not-a-refresh-token").await;
     r.assert_problem(401, "unauthorized");
     assert!(
-        r.json["detail"].as_str().unwrap_or("").contains("refresh token"),
+        r.json["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("refresh token"),
         "{}",
         r.text
     );
@@ -381,15 +392,26 @@ async fn numbers_past_the_domains_range_are_refused() {
             "baseline_activations": baseline,
         })
     };
-    let a = w.app.put(&path, &w.app.root_token, body(i64::MAX, i64::MAX)).await;
+    let a = w
+        .app
+        .put(&path, &w.app.root_token, body(i64::MAX, i64::MAX))
+        .await;
     a.assert_problem(422, "validation_failed");
-    assert!(a.error_fields().contains(&"eligible_population".to_string()), "{}", a.text);
+    assert!(
+        a.error_fields()
+            .contains(&"eligible_population".to_string()),
+        "{}",
+        a.text
+    );
     let a = w
         .app
         .put(&path, &w.app.root_token, body(300_000_001, 0))
         .await;
     assert_eq!(a.error_fields(), vec!["eligible_population"], "{}", a.text);
-    let a = w.app.put(&path, &w.app.root_token, body(1000, 300_000_001)).await;
+    let a = w
+        .app
+        .put(&path, &w.app.root_token, body(1000, 300_000_001))
+        .await;
     assert_eq!(a.error_fields(), vec!["baseline_activations"], "{}", a.text);
     // The largest allowed figures give sane totals.
     w.app
