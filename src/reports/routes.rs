@@ -1,6 +1,7 @@
 //! Report routes. Each answers JSON, or CSV on `Accept: text/csv`.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use bytes::Bytes;
 
 use super::csv::{respond, wants_csv, CsvRows};
 use super::dto::*;
@@ -202,7 +203,50 @@ pub async fn get_coverage_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::coverage(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "coverage"))
+    if wants_csv(&req) {
+        return Ok(respond(&report, "coverage"));
+    }
+    // The nation's report lists some 84,000 villages (about 20 MB of JSON): it is written
+    // out as it is sent, never held whole as text.
+    Ok(stream_json(report))
+}
+
+/// A JSON answer serialized while it is sent, a few buffers at a time, on a blocking
+/// thread; a client that goes away stops the serialization.
+fn stream_json<T: serde::Serialize + Send + 'static>(value: T) -> HttpResponse {
+    use std::io::Write;
+
+    struct Sender(tokio::sync::mpsc::Sender<Bytes>);
+    impl Write for Sender {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .blocking_send(Bytes::copy_from_slice(data))
+                .map_err(|_| std::io::Error::other("client went away"))?;
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    const BUFFER: usize = 64 * 1024;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut w = std::io::BufWriter::with_capacity(BUFFER, Sender(tx));
+        let written = serde_json::to_writer(&mut w, &value).map_err(std::io::Error::from);
+        if let Err(e) = written.and_then(|()| w.flush()) {
+            // The answer is cut short; the client sees invalid JSON, never a wrong value.
+            tracing::debug!(error = %e, "streamed answer not finished");
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<Bytes, actix_web::Error>(chunk), rx))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
