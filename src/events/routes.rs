@@ -10,7 +10,7 @@ use super::repo::Event;
 use super::service::{self, encode_instant_key, Review};
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -45,7 +45,29 @@ pub async fn create_event(
     user: AuthUser,
     body: web::Json<CreateEventRequest>,
 ) -> AppResult<HttpResponse> {
-    let cmd = NewEvent::try_from(body.into_inner())?;
+    let body = body.into_inner();
+    let (office_id, channel_key, area_code) = (
+        body.office_id.clone(),
+        body.channel_key.clone(),
+        body.area_code.clone(),
+    );
+    let cmd = match NewEvent::try_from(body) {
+        Ok(cmd) => cmd,
+        Err(AppError::Validation(errors)) => {
+            return Err(AppError::Validation(
+                service::with_office_rule_errors(
+                    &state,
+                    &user,
+                    errors,
+                    office_id,
+                    channel_key,
+                    area_code,
+                )
+                .await,
+            ))
+        }
+        Err(e) => return Err(e),
+    };
     let (event, created) = service::create(&state, &user, cmd).await?;
     let body = named(&state, event).await?;
     Ok(if created {

@@ -92,28 +92,93 @@ fn check_for_office(
     only: Option<&[&str]>,
 ) -> Result<(), AppError> {
     let wanted = |f: &str| only.is_none_or(|fields| fields.contains(&f));
-    let mut v = Validator::new();
-    if wanted("channel_key") && !channels::repo::is_visible(conn, &office.path, &draft.channel_key)?
-    {
-        v.push(FieldError::new(
-            "channel_key",
-            "unknown_channel",
-            Msg::new(
-                "Not a channel this office may use (see GET /channels).",
-                "Bukan saluran yang dapat dipakai kantor ini (lihat GET /channels).",
-            ),
-        ));
+    let errors = office_rule_errors(
+        conn,
+        office,
+        Some(draft.channel_key.as_str()).filter(|_| wanted("channel_key")),
+        draft.area_code.as_ref().filter(|_| wanted("area_code")),
+    )?;
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
     }
-    if let Some(a) = draft.area_code.as_ref().filter(|_| wanted("area_code")) {
+}
+
+/// The errors of [`check_for_office`]'s rules for the fields given.
+fn office_rule_errors(
+    conn: &mut DbConn,
+    office: &Office,
+    channel_key: Option<&str>,
+    area_code: Option<&AreaCode>,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    if let Some(key) = channel_key {
+        if !channels::repo::is_visible(conn, &office.path, key)? {
+            errors.push(FieldError::new(
+                "channel_key",
+                "unknown_channel",
+                Msg::new(
+                    "Not a channel this office may use (see GET /channels).",
+                    "Bukan saluran yang dapat dipakai kantor ini (lihat GET /channels).",
+                ),
+            ));
+        }
+    }
+    if let Some(a) = area_code {
         if crate::areas::repo::is_area_within(conn, a.as_str(), &office.code)?.is_none() {
-            v.push(if a.is_within(&office.code) {
+            errors.push(if a.is_within(&office.code) {
                 AreaCode::unknown_error("area_code")
             } else {
                 AreaCode::outside_error("area_code")
             });
         }
     }
-    v.finish()
+    Ok(errors)
+}
+
+/// A create request whose fields broke rules: adds the errors of the office-dependent rules
+/// (channel, area) for the fields that parsed, so one 422 names every problem. Anything
+/// that keeps those rules from running (an office out of scope, a busy database) leaves
+/// the errors as they were: the office answers for itself once the fields are fixed.
+pub async fn with_office_rule_errors(
+    state: &AppState,
+    user: &AuthUser,
+    mut errors: Vec<FieldError>,
+    office_id: Option<String>,
+    channel_key: Option<String>,
+    area_code: Option<String>,
+) -> Vec<FieldError> {
+    let failed = |f: &str| errors.iter().any(|e| e.field == f);
+    let channel_key = channel_key
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !failed("channel_key"));
+    let area_code = area_code
+        .filter(|_| !failed("area_code"))
+        .and_then(|a| AreaCode::parse("area_code", a.trim()).ok());
+    let office_id = match office_id {
+        Some(_) if failed("office_id") => return errors,
+        Some(id) => Some(id.trim().to_string()),
+        None => None,
+    };
+    if channel_key.is_none() && area_code.is_none() {
+        return errors;
+    }
+    let user = user.clone();
+    let more = state
+        .db
+        .read(move |c| {
+            let office = match office_id {
+                Some(id) => user.scope().office(c, &id)?,
+                None => user.office.clone(),
+            };
+            office_rule_errors(c, &office, channel_key.as_deref(), area_code.as_ref())
+        })
+        .await;
+    if let Ok(more) = more {
+        errors.extend(more);
+    }
+    errors
 }
 
 fn audit_event(

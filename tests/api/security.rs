@@ -569,3 +569,24 @@ async fn the_national_coverage_report_is_streamed() {
         grown >> 20
     );
 }
+
+/// The same for an event: a blank title and a channel the office does not have are named
+/// in one answer.
+#[tokio::test]
+async fn an_events_422_names_its_field_and_office_errors_together() {
+    let w = World::new().await;
+    let mut body = w.event_body();
+    body["title"] = json!(" ");
+    body["channel_key"] = json!("no_such_channel");
+    body["area_code"] = json!("32.01.01");
+    let a = w.app.post("/events", &w.staff.token, body).await;
+    a.assert_problem(422, "validation_failed");
+    let mut fields = a.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["area_code", "channel_key", "title"],
+        "{}",
+        a.text
+    );
+}
