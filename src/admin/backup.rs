@@ -87,6 +87,7 @@ pub fn backup(url: &str, target: &Path) -> anyhow::Result<Verified> {
     }
     let partial = partial_name(target)?;
     let _ = std::fs::remove_file(&partial);
+    create_private(&partial)?;
     let mut conn = open(source, false)?;
     // Ten seconds for a writer of another process to let go of a lock the copy needs.
     conn.batch_execute("PRAGMA busy_timeout = 10000")?;
@@ -138,6 +139,8 @@ pub fn restore(url: &str, file: &Path) -> anyhow::Result<Verified> {
     newer_than_this_binary(file)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let partial = partial_name(target)?;
+    let _ = std::fs::remove_file(&partial);
+    create_private(&partial)?;
     let mut conn = open(file, true)?;
     vacuum_into(&mut conn, &partial)
         .with_context(|| format!("the copy into {} failed", partial.display()))?;
@@ -210,7 +213,7 @@ struct CountRow {
 /// hold, and it is a jemput database (its migrations table is there).
 pub fn verify(path: &Path) -> anyhow::Result<Verified> {
     let mut conn = open(path, true)?;
-    let problems: Vec<TextRow> = diesel::sql_query("PRAGMA integrity_check")
+    let problems: Vec<TextRow> = diesel::sql_query("SELECT integrity_check AS v FROM pragma_integrity_check")
         .load(&mut conn)
         .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
     if problems.len() != 1 || problems[0].v != "ok" {
@@ -294,6 +297,22 @@ fn non_empty(dir: &Path) -> anyhow::Result<Vec<String>> {
     }
     found.sort();
     Ok(found)
+}
+
+/// Creates the empty file `VACUUM INTO` fills, readable by its owner only: a copy holds the
+/// installation's signing keys and NIK key, and password hashes.
+fn create_private(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 fn sync_path(path: &Path) -> anyhow::Result<()> {
