@@ -213,9 +213,10 @@ struct CountRow {
 /// hold, and it is a jemput database (its migrations table is there).
 pub fn verify(path: &Path) -> anyhow::Result<Verified> {
     let mut conn = open(path, true)?;
-    let problems: Vec<TextRow> = diesel::sql_query("SELECT integrity_check AS v FROM pragma_integrity_check")
-        .load(&mut conn)
-        .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
+    let problems: Vec<TextRow> =
+        diesel::sql_query("SELECT integrity_check AS v FROM pragma_integrity_check")
+            .load(&mut conn)
+            .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
     if problems.len() != 1 || problems[0].v != "ok" {
         let first: Vec<String> = problems.into_iter().take(5).map(|r| r.v).collect();
         bail!("integrity_check failed: {}", first.join("; "));

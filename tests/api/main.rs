@@ -16,6 +16,8 @@ mod doc_examples;
 mod events;
 mod group_commit;
 mod offices;
+mod ops_support;
+mod ops_tls;
 mod platform;
 mod reports;
 mod schema_parity;
