@@ -18,6 +18,7 @@ mod group_commit;
 mod offices;
 mod ops_support;
 mod ops_tls;
+mod ops_users;
 mod platform;
 mod reports;
 mod schema_parity;
