@@ -16,6 +16,7 @@ mod doc_examples;
 mod events;
 mod group_commit;
 mod offices;
+mod ops_backup;
 mod ops_support;
 mod ops_tls;
 mod ops_users;
