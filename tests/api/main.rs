@@ -19,6 +19,7 @@ mod offices;
 mod ops_backup;
 mod ops_support;
 mod ops_tls;
+mod ops_upgrade;
 mod ops_users;
 mod platform;
 mod reports;
