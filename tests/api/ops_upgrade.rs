@@ -13,6 +13,18 @@ use crate::helpers::*;
 const ADMIN_PASSWORD: &str = "an old admin passphrase";
 const STAFF_PASSWORD: &str = "an old staff passphrase";
 
+/// (event, day, outcome, reason, NIK hash, home district, repeat, voided)
+type OldRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    bool,
+    bool,
+);
+
 /// Applies only the first migration (the first release's schema); returns its version.
 fn oldest_schema(conn: &mut DbConn) -> String {
     let version = match conn {
@@ -46,16 +58,7 @@ fn old_data(admin_hash: &str, staff_hash: &str) -> (String, Vec<String>) {
            ('{e1}', '{staff}', 4.0, {t}), ('{e2}', '{staff}', 6.0, {t});"
     );
     // (event, day, outcome, reason, NIK hash, home district, repeat, voided)
-    let rows: [(
-        &str,
-        &str,
-        &str,
-        Option<&str>,
-        Option<&str>,
-        Option<&str>,
-        bool,
-        bool,
-    ); 11] = [
+    let rows: [OldRow; 11] = [
         (
             &e1,
             "2024-03-18",
