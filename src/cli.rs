@@ -325,7 +325,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
         println!();
     }
-    tracing::info!(%bind, port = app.port(), backend, "jemput is listening");
+    let scheme = if app.is_tls() { "https" } else { "http" };
+    match app.redirect_port() {
+        Some(redirect) => tracing::info!(
+            %bind, port = app.port(), backend, scheme, redirect_port = redirect,
+            "jemput is listening; plain HTTP on the redirect port is sent to HTTPS"
+        ),
+        None => tracing::info!(%bind, port = app.port(), backend, scheme, "jemput is listening"),
+    }
     app.run_until_stopped().await.context("server failed")
 }
 
