@@ -17,6 +17,7 @@ mod events;
 mod group_commit;
 mod offices;
 mod ops_backup;
+mod ops_readme;
 mod ops_support;
 mod ops_tls;
 mod ops_upgrade;
