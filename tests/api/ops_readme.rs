@@ -79,8 +79,8 @@ fn facts(expected: &str) -> Vec<String> {
         let colon = i + off + 1;
         let key_start = expected[..colon - 1].rfind('"').expect("a key");
         let value = &expected[colon + 1..];
-        let end = if value.starts_with('"') {
-            value[1..].find('"').map(|e| e + 2)
+        let end = if let Some(inner) = value.strip_prefix('"') {
+            inner.find('"').map(|e| e + 2)
         } else {
             value.find([',', '}', ']', '\n'])
         };
