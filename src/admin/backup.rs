@@ -79,6 +79,13 @@ pub fn backup(url: &str, target: &Path) -> anyhow::Result<Verified> {
             source.display()
         );
     }
+    if target.is_dir() {
+        bail!(
+            "{} is a directory; give the backup a file name (e.g. {}/jemput-YYYY-MM-DD.db)",
+            target.display(),
+            target.display()
+        );
+    }
     if target.exists() {
         bail!(
             "{} exists already; a backup never overwrites a file",
