@@ -192,7 +192,13 @@ async fn backup_of_a_running_server_under_sync_load_restores_to_the_same_figures
     let event = w.event(&w.staff.token).await;
     let load = start_load(&w, &event);
     // Let the load get going, then back up while it runs.
+    let started = std::time::Instant::now();
     while load.acked().len() < 200 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60)
+                && load.tasks.iter().all(|t| !t.is_finished()),
+            "the sync load stopped before it got going"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let before: HashSet<String> = load.acked().into_iter().collect();
