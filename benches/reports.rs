@@ -499,6 +499,8 @@ async fn main() {
         .expect("app");
     let base = format!("http://127.0.0.1:{}/api/v1", app.port());
     tokio::spawn(app.server());
+    // reqwest's rustls has no provider of its own here: the one jemput uses (aws-lc-rs).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
         .post(format!("{base}/auth/login"))

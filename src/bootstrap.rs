@@ -20,11 +20,36 @@ pub fn prepare(db: &Db) -> anyhow::Result<Vec<String>> {
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     migrations::with_bootstrap_lock(&mut conn, |c| {
         let applied = migrations::run_pending(c)?;
+        backfill_rollups(c, &applied)?;
         keys::load_or_create(c)?;
         secrets::nik_key(c)?;
         channels::seed_builtin(c)?;
         Ok(applied)
     })
+}
+
+/// The migration that created the report roll-ups made them empty: a database that had
+/// activations before it (an upgrade from the first release) gets them counted once, in
+/// one transaction, or every report of its past would show zero.
+fn backfill_rollups(conn: &mut DbConn, applied: &[String]) -> anyhow::Result<()> {
+    use diesel::prelude::*;
+    const ROLLUPS: &str = "20261122000005";
+    if !applied.iter().any(|v| v == ROLLUPS) {
+        return Ok(());
+    }
+    let rows: i64 = crate::schema::activations::table.count().get_result(conn)?;
+    if rows == 0 {
+        return Ok(());
+    }
+    conn.transaction(|c| crate::reports::rollup::rebuild(c).map(|_| ()))
+        .map_err(|e: AppError| {
+            anyhow::anyhow!("counting the roll-ups of {rows} activations failed: {e}")
+        })?;
+    tracing::info!(
+        activations = rows,
+        "counted the report roll-ups of an upgraded database"
+    );
+    Ok(())
 }
 
 fn root_office(conn: &mut DbConn) -> Result<Option<Office>, AppError> {

@@ -6,10 +6,12 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 
 use crate::auth::keys;
-use crate::config::{Cli, Command, InitArgs, KeysAction, SeedKind, Settings};
+use crate::config::{
+    Cli, Command, InitArgs, KeysAction, SeedKind, Settings, TlsAction, UsersAction,
+};
 use crate::db::Db;
 use crate::startup::Application;
-use crate::{areas, bootstrap, demo, telemetry};
+use crate::{admin, areas, bootstrap, demo, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init_tracing(cli.settings.log_format);
@@ -67,7 +69,149 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             })
         }
+        Command::Backup { file } => {
+            let url = settings.resolved_database_url()?;
+            let done = blocking(move || admin::backup::backup(&url, &file)).await?;
+            println!(
+                "Backed up to {} ({} bytes, schema {}); integrity_check ok. Rows:",
+                done.file.display(),
+                thousands(done.bytes as i64),
+                done.schema
+            );
+            print_counts(&done.counts);
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let url = settings.resolved_database_url()?;
+            let done = blocking(move || admin::backup::restore(&url, &file)).await?;
+            println!(
+                "Restored {} (schema {}); integrity_check ok. Rows:",
+                done.file.display(),
+                done.schema
+            );
+            print_counts(&done.counts);
+            println!("Start the server on it: `jemput serve` (it applies newer migrations).");
+            Ok(())
+        }
+        Command::Tls {
+            action: TlsAction::SelfSigned { hosts, force },
+        } => {
+            let dir = settings.data_dir.clone();
+            let made = crate::tls::self_signed(&dir, &hosts, force)?;
+            print_tls(&made, &settings);
+            Ok(())
+        }
+        Command::Users { action } => users(settings, action).await,
     }
+}
+
+/// `jemput users ...`: works on the database directly, no login, server running or not.
+async fn users(settings: Settings, action: UsersAction) -> anyhow::Result<()> {
+    let url = settings.resolved_database_url()?;
+    if crate::db::Backend::from_url(&url) == crate::db::Backend::Sqlite
+        && !std::path::Path::new(&url).is_file()
+    {
+        anyhow::bail!("there is no database at {url} (check JEMPUT_DATA_DIR or DATABASE_URL)");
+    }
+    let db = open(&settings)?;
+    match action {
+        UsersAction::List { role } => {
+            let role = match role {
+                Some(r) => Some(
+                    crate::domain::Role::parse("--role", r.trim())
+                        .map_err(|e| anyhow::anyhow!("--role: {}", e.message.en))?,
+                ),
+                None => None,
+            };
+            let accounts = blocking(move || {
+                let mut conn = db.conn()?;
+                Ok(admin::users::list(&mut conn, role)?)
+            })
+            .await?;
+            let width = accounts.iter().map(|a| a.username.len()).max().unwrap_or(8);
+            for a in &accounts {
+                let inactive = if a.active { "" } else { "  (deactivated)" };
+                println!(
+                    "{:width$}  {:11}  {:6}  {}{inactive}",
+                    a.username, a.role, a.office_code, a.office_name
+                );
+            }
+            if accounts.is_empty() {
+                println!("No accounts.");
+            }
+            Ok(())
+        }
+        UsersAction::ResetPassword { username } => {
+            let given = std::env::var("JEMPUT_NEW_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
+            let reset =
+                blocking(move || admin::users::reset_password(&db, &username, given.as_deref()))
+                    .await?;
+            println!(
+                "Set a new password for {}; every token and session it had is revoked.",
+                reset.username
+            );
+            if let Some(p) = reset.generated {
+                println!("  new password (shown only this once): {p}");
+            }
+            if !reset.active {
+                println!(
+                    "  The account is deactivated: an admin must reactivate it before it can log in."
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Rows per table, in columns.
+fn print_counts(counts: &[(String, i64)]) {
+    let width = counts.iter().map(|(t, _)| t.len()).max().unwrap_or(8);
+    for (table, n) in counts {
+        println!("  {table:width$}  {:>12}", thousands(*n));
+    }
+}
+
+/// Where the files went, how to serve them, and how to make phones trust them.
+fn print_tls(made: &crate::tls::Generated, settings: &Settings) {
+    let abs = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    println!(
+        "Wrote a certificate for {} (valid until {}), signed by a new local authority:",
+        made.hosts.join(", "),
+        made.not_after
+    );
+    println!("  certificate chain: {}", abs(&made.cert).display());
+    println!(
+        "  private key:       {}  (keep it secret)",
+        abs(&made.key).display()
+    );
+    println!(
+        "  authority:         {}  (what phones trust)",
+        abs(&made.ca_cert).display()
+    );
+    println!();
+    println!("Serve HTTPS with them (e.g. in the environment file of the service):");
+    println!("  JEMPUT_TLS_CERT={}", abs(&made.cert).display());
+    println!("  JEMPUT_TLS_KEY={}", abs(&made.key).display());
+    println!(
+        "  JEMPUT_HTTP_REDIRECT_BIND=0.0.0.0:80   # optional: plain HTTP answers with a redirect"
+    );
+    let port = settings.bind.port();
+    println!(
+        "then open https://{}:{port}/healthz from a phone.",
+        made.hosts[0]
+    );
+    println!();
+    println!("Make an Android phone trust it (once per phone; Chrome and the field app follow):");
+    println!("  1. Copy ca.pem to the phone (USB, or a shared folder).");
+    println!("  2. Settings > Security and privacy > More security settings > Encryption and credentials");
+    println!("     > Install a certificate > CA certificate (menu names vary a little by maker), confirm,");
+    println!("     and pick ca.pem.");
+    println!(
+        "  3. It shows under Trusted credentials > User. Remove it there to stop trusting it."
+    );
+    println!("On a PC, import ca.pem as a trusted root authority of the browser or the system.");
 }
 
 /// Loads the embedded regions (replacing what the table held) and says what and how fast.
@@ -181,7 +325,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
         println!();
     }
-    tracing::info!(%bind, port = app.port(), backend, "jemput is listening");
+    let scheme = if app.is_tls() { "https" } else { "http" };
+    match app.redirect_port() {
+        Some(redirect) => tracing::info!(
+            %bind, port = app.port(), backend, scheme, redirect_port = redirect,
+            "jemput is listening; plain HTTP on the redirect port is sent to HTTPS"
+        ),
+        None => tracing::info!(%bind, port = app.port(), backend, scheme, "jemput is listening"),
+    }
     app.run_until_stopped().await.context("server failed")
 }
 

@@ -38,6 +38,57 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Copy the running SQLite database to FILE, consistently, and verify the copy.
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Restore a backup made by `jemput backup` into an empty data directory.
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+    },
+    /// HTTPS certificates.
+    Tls {
+        #[command(subcommand)]
+        action: TlsAction,
+    },
+    /// Accounts, from the server's machine (no login needed).
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsAction {
+    /// Make a local certificate authority and a certificate for an intranet name, as PEM
+    /// files under the data directory.
+    SelfSigned {
+        /// Name (or IP address) the phones and browsers use to reach the server; repeat for
+        /// several.
+        #[arg(long = "host", required = true, num_args = 1)]
+        hosts: Vec<String>,
+        /// Replace certificate files that already exist (phones must trust the new one).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// List accounts (all offices), optionally of one role.
+    List {
+        /// admin, supervisor or field_staff.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Set a new password: from JEMPUT_NEW_PASSWORD, or generated and printed once. Every
+    /// token and session of the account stops; the change is audited.
+    ResetPassword {
+        /// The account's username (any case).
+        username: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -147,6 +198,15 @@ pub struct Settings {
         default_value_t = 30
     )]
     pub shutdown_timeout: u64,
+    /// PEM certificate chain; with JEMPUT_TLS_KEY the server answers HTTPS only (TLS 1.2+).
+    #[arg(long, env = "JEMPUT_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "JEMPUT_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// With TLS on, also listen here for plain HTTP and redirect every request to HTTPS.
+    #[arg(long, env = "JEMPUT_HTTP_REDIRECT_BIND", global = true)]
+    pub http_redirect_bind: Option<SocketAddr>,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -170,6 +230,22 @@ impl Settings {
             refresh_token_ttl: 30 * 86_400,
             trust_proxy: false,
             shutdown_timeout: 5,
+            tls_cert: None,
+            tls_key: None,
+            http_redirect_bind: None,
+        }
+    }
+
+    /// The certificate and key files when TLS is on; an error when only one is set, or a
+    /// redirect bind is asked for without TLS.
+    pub fn tls_files(&self) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some((cert.clone(), key.clone()))),
+            (None, None) if self.http_redirect_bind.is_some() => anyhow::bail!(
+                "JEMPUT_HTTP_REDIRECT_BIND redirects to HTTPS: set JEMPUT_TLS_CERT and JEMPUT_TLS_KEY too"
+            ),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!("set both JEMPUT_TLS_CERT and JEMPUT_TLS_KEY, or neither"),
         }
     }
 

@@ -3,6 +3,7 @@
 //! The crate's public face for the binary, the integration tests and the benchmarks.
 
 pub mod activations;
+pub mod admin;
 pub mod areas;
 pub mod audit;
 pub mod auth;
@@ -28,4 +29,5 @@ pub mod state;
 pub mod sync;
 pub mod targets;
 pub mod telemetry;
+pub mod tls;
 pub mod users;

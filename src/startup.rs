@@ -47,6 +47,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub struct Application {
     port: u16,
+    /// The plain-HTTP port that redirects to HTTPS, when TLS is on and one was asked for.
+    redirect_port: Option<u16>,
+    tls: bool,
     server: Server,
     state: AppState,
 }
@@ -71,9 +74,26 @@ impl Application {
         let state = app_state(settings.clone(), db).await?;
         let api = openapi();
         let routes = web::Data::new(RouteTable::from_openapi(&api));
+        let tls = match settings.tls_files()? {
+            Some((cert, key)) => Some(crate::tls::server_config(&cert, &key)?),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let redirect = match settings.http_redirect_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
+        let redirect_port = match &redirect {
+            Some(l) => Some(l.local_addr()?.port()),
+            None => None,
+        };
+        // Present only with TLS on: plain requests are then redirected.
+        let https_port = tls.is_some().then_some(crate::tls::HttpsPort(port));
         let limit = settings.body_limit as usize;
         let data = web::Data::new(state.clone());
         let workers = settings.workers.map(usize::from).unwrap_or_else(|| {
@@ -88,6 +108,10 @@ impl Application {
                 .configure(crate::ops::configure)
                 .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
                 .split_for_parts();
+            let app = match https_port {
+                Some(p) => app.app_data(web::Data::new(p)),
+                None => app,
+            };
             app.app_data(data.clone())
                 .app_data(routes.clone())
                 .app_data(error::json_config(limit))
@@ -99,6 +123,7 @@ impl Application {
                 .default_service(web::to(fallback))
                 .wrap(from_fn(crate::limits::bound_body))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))
         })
         .workers(workers)
@@ -106,11 +131,21 @@ impl Application {
         // here on purpose); bodies are bounded by `limits::bound_body`.
         .client_request_timeout(std::time::Duration::from_secs(5))
         .client_disconnect_timeout(std::time::Duration::from_secs(5))
-        .shutdown_timeout(settings.shutdown_timeout)
-        .listen(listener)?
-        .run();
+        .shutdown_timeout(settings.shutdown_timeout);
+        let is_tls = tls.is_some();
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config)?,
+            None => server.listen(listener)?,
+        };
+        let server = match redirect {
+            Some(l) => server.listen(l)?,
+            None => server,
+        };
+        let server = server.run();
         Ok(Application {
             port,
+            redirect_port,
+            tls: is_tls,
             server,
             state,
         })
@@ -118,6 +153,16 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The plain-HTTP port that redirects to HTTPS (`JEMPUT_HTTP_REDIRECT_BIND`).
+    pub fn redirect_port(&self) -> Option<u16> {
+        self.redirect_port
+    }
+
+    /// Whether the main port answers HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     pub fn state(&self) -> &AppState {

@@ -28,7 +28,9 @@ pub fn init_tracing(format: LogFormat) {
             .unwrap_or_else(|_| EnvFilter::new("info"));
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr);
+            .with_writer(std::io::stderr)
+            // Colour codes only for a person at a terminal, never into journald or a file.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
         let _ = match format {
             LogFormat::Json => builder.json().flatten_event(true).try_init(),
             LogFormat::Text => builder.compact().try_init(),

@@ -333,26 +333,66 @@ pub async fn update(
             if diff.is_empty() {
                 return Ok(user);
             }
-            if revoke {
-                // Access tokens carry the epoch: every one issued before stops now.
-                user.auth_epoch += 1;
-                auth::service::revoke_all_for_user(c, &user.id)?;
-            }
-            user.updated_at = crate::db::now();
-            repo::update(c, &user)?;
-            audit::record(
-                c,
-                AuditEvent {
-                    actor_id: Some(&caller.id),
-                    office_id: Some(&user.office_id),
-                    action: "user_updated",
-                    subject_type: "user",
-                    subject_id: Some(&user.id),
-                    detail: Some(json!({ "changes": diff, "tokens_revoked": revoke })),
-                    client_addr: Some(&addr),
-                },
-            )?;
-            Ok(user)
+            save_changes(c, user, diff, revoke, Some(&caller.id), Some(&addr), None)
         })
         .await
+}
+
+/// Writes a user's changes and their audit entry. A revoking change (password, deactivation)
+/// bumps `auth_epoch`, which access tokens and web sessions carry, and revokes every refresh
+/// token, in the caller's transaction: every token of the account stops on the next request.
+fn save_changes(
+    c: &mut DbConn,
+    mut user: User,
+    diff: serde_json::Map<String, serde_json::Value>,
+    revoke: bool,
+    actor_id: Option<&str>,
+    addr: Option<&str>,
+    via: Option<&str>,
+) -> AppResult<User> {
+    if revoke {
+        user.auth_epoch += 1;
+        auth::service::revoke_all_for_user(c, &user.id)?;
+    }
+    user.updated_at = crate::db::now();
+    repo::update(c, &user)?;
+    let mut detail = json!({ "changes": diff, "tokens_revoked": revoke });
+    if let Some(via) = via {
+        detail["via"] = json!(via);
+    }
+    audit::record(
+        c,
+        AuditEvent {
+            actor_id,
+            office_id: Some(&user.office_id),
+            action: "user_updated",
+            subject_type: "user",
+            subject_id: Some(&user.id),
+            detail: Some(detail),
+            client_addr: addr,
+        },
+    )?;
+    Ok(user)
+}
+
+/// The operator's password reset (`jemput users reset-password`), run on the database with
+/// or without a server: the same change as a PATCH with a new password (tokens and sessions
+/// revoked, audited), and the username's login lock lifted so the owner gets in at once.
+/// `hash` is the new password's hash; an unknown username is `NotFound`.
+pub fn reset_password(c: &mut DbConn, username: &str, hash: String) -> AppResult<User> {
+    let mut user = repo::find_by_username(c, username)?.ok_or(AppError::NotFound)?;
+    user.password_hash = hash;
+    let mut diff = serde_json::Map::new();
+    diff.insert("password".into(), json!("changed"));
+    let user = save_changes(
+        c,
+        user,
+        diff,
+        true,
+        None,
+        None,
+        Some("jemput users reset-password"),
+    )?;
+    auth::throttle::clear(c, &auth::throttle::username_key(&user.username))?;
+    Ok(user)
 }

@@ -19,6 +19,8 @@ pub const ROOT_PASSWORD: &str = "root-password-for-tests";
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The plain-HTTP port that redirects to HTTPS, when the settings asked for one.
+    pub redirect_port: Option<u16>,
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
@@ -155,18 +157,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     })
     .await
     .expect("bootstrap task");
+    let tls_chain = settings.tls_cert.clone();
     let app = Application::build_with_db(settings, db.clone())
         .await
         .expect("build app");
     let port = app.port();
+    let redirect_port = app.redirect_port();
+    let scheme = if app.is_tls() { "https" } else { "http" };
     tokio::spawn(app.server());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = test_client(tls_chain.as_deref());
     let mut test_app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        address: format!("{scheme}://127.0.0.1:{port}"),
         port,
+        redirect_port,
         client,
         db,
         database_url,
@@ -182,6 +185,44 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("office")
         .to_string();
     test_app
+}
+
+/// A client that follows no redirects; over HTTPS it trusts only the certificates of the
+/// server's own chain file (a test's local authority is in it).
+pub fn test_client(tls_chain: Option<&std::path::Path>) -> reqwest::Client {
+    install_crypto_provider();
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let builder = match tls_chain {
+        Some(chain) => builder.use_preconfigured_tls(tls_client_config(chain)),
+        None => builder,
+    };
+    builder.build().expect("client")
+}
+
+/// reqwest's rustls is built without a provider of its own (no ring): every client uses
+/// aws-lc-rs, the server's, installed once per test process.
+pub fn install_crypto_provider() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    });
+}
+
+/// A rustls client configuration (aws-lc-rs, TLS 1.2+) trusting the certificates in `chain`.
+pub fn tls_client_config(chain: &std::path::Path) -> rustls::ClientConfig {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(chain).expect("read the chain") {
+        roots
+            .add(cert.expect("a PEM certificate"))
+            .expect("add root");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
 }
 
 impl TestApp {
