@@ -37,7 +37,9 @@ pub struct ProgressQuery {
     pub office_id: Option<String>,
     /// Target year (default: the office's current year).
     pub year: Option<i32>,
-    /// The day the 28-day rate ends on (default: today in the office's time zone).
+    /// The day the figures are taken at: activations recorded after it are not counted, and
+    /// the 28-day rate ends on it (default: today in the office's time zone, or the year's last
+    /// day for a past year).
     pub as_of: Option<String>,
 }
 
@@ -49,6 +51,8 @@ pub struct OfficesQuery {
     pub to: Option<String>,
     /// Target year for achievement and projection (default: the year of `to`).
     pub year: Option<i32>,
+    /// The day achievement is taken at: activations recorded after it are not counted, and the
+    /// 28-day rate ends on it (default: today, or the year's last day for a past year).
     pub as_of: Option<String>,
 }
 
@@ -117,7 +121,8 @@ pub struct ProgressReport {
     /// ceil(eligible_population * target_percent / 100).
     pub target_activations: Option<i64>,
     pub baseline_activations: Option<i64>,
-    /// Counted activations of the office and its sub-offices recorded (local day) in `year`.
+    /// Counted activations of the office and its sub-offices recorded (local day) in `year`
+    /// up to and including `as_of`.
     pub tracked_activations: i64,
     /// Of `tracked_activations`: citizens whose NIK names a district inside the office's
     /// region (the NIK's first six digits; for the national office, every NIK).

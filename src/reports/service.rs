@@ -553,6 +553,18 @@ fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), AppError> {
     })
 }
 
+/// The target year and the day figures are taken at: `as_of` defaults to today, or to the
+/// year's last day for a past year; the year defaults to that of `as_of`.
+fn year_as_of(year: Option<i32>, as_of: Option<NaiveDate>, today: NaiveDate) -> (i32, NaiveDate) {
+    let year = year.unwrap_or(as_of.unwrap_or(today).year());
+    let as_of = as_of.unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(year, 12, 31)
+            .filter(|last| *last < today)
+            .unwrap_or(today)
+    });
+    (year, as_of)
+}
+
 pub async fn progress(
     state: &AppState,
     user: AuthUser,
@@ -566,13 +578,12 @@ pub async fn progress(
         .db
         .read(move |conn| {
             let office = report_office(conn, &user, q.office_id.as_deref())?;
-            let as_of = as_of.unwrap_or_else(|| today_in(&office));
-            let year = q.year.unwrap_or(as_of.year());
+            let (year, as_of) = year_as_of(q.year, as_of, today_in(&office));
             year_bounds(year)?;
             let p = pattern(&office);
-            // The year's counted activations are the residence tallies' (one row per office
-            // and home district) rather than a year of per-day rows.
-            let by_residence = repo::residence_by_office(conn, &p, year)?;
+            // The year's counted activations up to `as_of`: the residence tallies (one row per
+            // office and home district), less what was recorded after `as_of`.
+            let by_residence = repo::residence_as_of(conn, &p, year, as_of)?;
             let tracked: i64 = by_residence.iter().map(|r| r.2).sum();
             let window: i64 = repo::daily(conn, &p, as_of - Duration::days(27), as_of)?
                 .iter()
@@ -756,8 +767,8 @@ pub async fn offices(
         from,
         to,
         move |conn, office, from, to| {
-            let as_of = as_of.unwrap_or_else(|| today_in(&office));
-            let year = q.year.unwrap_or(to.year());
+            let (year, as_of) =
+                year_as_of(Some(q.year.unwrap_or(to.year())), as_of, today_in(&office));
             year_bounds(year)?;
             let p = pattern(&office);
             let subtree = crate::offices::repo::in_subtree(conn, &office.path)?;
@@ -800,7 +811,7 @@ pub async fn offices(
                 });
                 parts.add(aggregates, hours);
             }
-            let by_residence = repo::residence_by_office(conn, &p, year)?;
+            let by_residence = repo::residence_as_of(conn, &p, year, as_of)?;
             let window = repo::activated_by_office(conn, &p, as_of - Duration::days(27), as_of)?;
             let child_ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
             let targets = repo::targets_for(conn, &child_ids, year)?;

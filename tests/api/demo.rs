@@ -123,6 +123,41 @@ async fn demo_reports_echo_what_the_offices_reported() {
     let baseline = p["baseline_activations"].as_i64().expect("baseline");
     assert_eq!(baseline + through_may, 5_064);
     assert_eq!(p["eligible_population"], 383_965);
+    // The same figure from one call: progress as at 31 May 2024 counts only what was
+    // recorded up to that day, and its parts add up to it.
+    let may = app
+        .get(
+            &format!("/reports/progress?office_id={tabanan_id}&year=2024&as_of=2024-05-31"),
+            &app.root_token,
+        )
+        .await;
+    let may = may.assert_status(200);
+    assert_eq!(may["as_of"], "2024-05-31");
+    assert_eq!(may["tracked_activations"], through_may);
+    assert_eq!(may["total_activations"], 5_064);
+    assert!((f(&may["achieved_percent"]) - 100.0 * 5_064.0 / 383_965.0).abs() < 1e-9);
+    let parts: i64 = [
+        "resident_activations",
+        "non_resident_activations",
+        "unknown_residence_activations",
+    ]
+    .iter()
+    .map(|k| may[*k].as_i64().expect("part"))
+    .sum();
+    assert_eq!(parts, through_may);
+    // A past year without `as_of` is taken at its last day.
+    let whole = app
+        .get(
+            &format!("/reports/progress?office_id={tabanan_id}&year=2024"),
+            &app.root_token,
+        )
+        .await;
+    let whole = whole.assert_status(200);
+    assert_eq!(whole["as_of"], "2024-12-31");
+    assert!(
+        whole["tracked_activations"].as_i64() > Some(through_may),
+        "{whole}"
+    );
 
     // Kalimantan Utara: about 10 % against 25 %, five regencies to compare.
     let kaltara = app.token_for("kaltara.admin", PASSWORD).await;
