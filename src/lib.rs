@@ -28,3 +28,4 @@ pub mod sync;
 pub mod targets;
 pub mod telemetry;
 pub mod users;
+pub mod web;
