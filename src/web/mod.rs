@@ -3,7 +3,7 @@
 //! server-side session with CSRF protection. Pages call the same services as the API, so
 //! they read the same roll-ups and apply the same role and scope rules.
 
-// pub mod admin;
+pub mod admin;
 pub mod assets;
 pub mod chart;
 pub mod csrf;
@@ -37,7 +37,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/events/{id}", web::get().to(events::show))
                 .route("/events/{id}/approve", web::post().to(events::approve))
                 .route("/events/{id}/return", web::post().to(events::give_back))
-                /*ADMIN*/
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(admin::users))
+                        .route(web::post().to(admin::create_user)),
+                )
+                .route("/users/{id}", web::post().to(admin::update_user))
+                .service(
+                    web::resource("/offices")
+                        .route(web::get().to(admin::offices))
+                        .route(web::post().to(admin::create_office)),
+                )
+                .route("/offices/{id}", web::post().to(admin::update_office))
+                .service(
+                    web::resource("/targets")
+                        .route(web::get().to(admin::targets))
+                        .route(web::post().to(admin::set_target)),
+                )
                 .default_service(web::to(pages::not_found)),
         );
 }

@@ -24,3 +24,4 @@ mod sync_changes;
 mod targets;
 mod throttle;
 mod users;
+mod web;
