@@ -730,3 +730,213 @@ async fn every_answer_carries_the_security_headers() {
     assert!(!page.body.contains("http://") && !page.body.contains("https://"));
     assert!(!page.body.contains("<script"));
 }
+
+#[tokio::test]
+async fn an_admin_manages_staff_offices_and_targets_from_the_pages() {
+    let w = World::new().await;
+    let admin = w.app.create_user(&w.kalsel, "admin").await;
+    let mut b = Browser::new(&w.app);
+    assert_eq!(
+        b.sign_in(&admin.username, &admin.password).await.status,
+        303
+    );
+    let page = b.get("/app/users").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.text().contains(&w.tala_sup.username));
+    assert!(!page.text().contains(&w.jabar_sup.username), "out of scope");
+    let csrf = page.csrf();
+
+    // A new field officer; a weak password is refused and creates nobody.
+    let users = "SELECT COUNT(*) AS n FROM users";
+    let before = w.app.count(users).await;
+    let p = b
+        .post(
+            "/app/users",
+            &[
+                ("csrf", &csrf),
+                ("full_name", "Rahmat Hidayat"),
+                ("username", "rahmat.h"),
+                ("password", "short"),
+                ("role", "field_staff"),
+                ("office_id", &w.tala),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.text().contains("password"), "{}", p.text());
+    assert_eq!(w.app.count(users).await, before);
+    let p = b
+        .post(
+            "/app/users",
+            &[
+                ("csrf", &csrf),
+                ("full_name", "Rahmat Hidayat"),
+                ("username", "rahmat.h"),
+                ("password", "kalimantan-selatan-2024"),
+                ("role", "field_staff"),
+                ("office_id", &w.tala),
+            ],
+        )
+        .await;
+    assert_eq!((p.status, p.location()), (303, "/app/users?done=created"));
+    let token = w.app.token_for("rahmat.h", "kalimantan-selatan-2024").await;
+    let me = w.app.get("/me", &token).await;
+    assert_eq!(me.assert_status(200)["role"], "field_staff");
+    assert_eq!(me.json["office_id"], w.tala.as_str());
+
+    // Deactivating ends the officer's web session and API tokens at once.
+    let mut staff = Browser::new(&w.app);
+    staff.sign_in(&w.staff.username, &w.staff.password).await;
+    assert_eq!(staff.get("/app/events").await.status, 200);
+    let p = b
+        .post(
+            &format!("/app/users/{}", w.staff.id),
+            &[("csrf", &csrf), ("action", "deactivate")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(staff.get("/app/events").await.status, 303);
+    w.app
+        .get("/me", &w.staff.token)
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // A new password for another officer.
+    let p = b
+        .post(
+            &format!("/app/users/{}", w.staff2.id),
+            &[
+                ("csrf", &csrf),
+                ("action", "password"),
+                ("password", "pelaihari-baru-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        w.app
+            .login(&w.staff2.username, &w.staff2.password)
+            .await
+            .status,
+        401
+    );
+    w.app
+        .token_for(&w.staff2.username, "pelaihari-baru-2024")
+        .await;
+
+    // Another province's officer is out of reach: 404, unchanged.
+    let p = b
+        .post(
+            &format!("/app/users/{}", w.jabar_staff.id),
+            &[("csrf", &csrf), ("action", "deactivate")],
+        )
+        .await;
+    assert_eq!(p.status, 404);
+    w.app
+        .get("/me", &w.jabar_staff.token)
+        .await
+        .assert_status(200);
+
+    // Offices: create a regency below the province, then rename it.
+    let p = b
+        .post(
+            "/app/offices",
+            &[
+                ("csrf", &csrf),
+                ("parent_id", &w.kalsel),
+                ("code", "63.02"),
+                ("name", "Disdukcapil Kab. Kotabaru"),
+                ("level", "regency"),
+                ("timezone", "Asia/Makassar"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let page = b.get("/app/offices").await;
+    assert!(page.text().contains("Disdukcapil Kab. Kotabaru"));
+    let kotabaru = {
+        let a = w.app.get("/offices?limit=500", &admin.token).await;
+        a.assert_status(200)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|o| o["code"] == "63.02")
+            .and_then(|o| o["id"].as_str())
+            .expect("created office")
+            .to_string()
+    };
+    let p = b
+        .post(
+            &format!("/app/offices/{kotabaru}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Disdukcapil Kabupaten Kotabaru"),
+                ("timezone", "Asia/Makassar"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    let a = w
+        .app
+        .get(&format!("/offices/{kotabaru}"), &admin.token)
+        .await;
+    assert_eq!(
+        a.assert_status(200)["name"],
+        "Disdukcapil Kabupaten Kotabaru"
+    );
+
+    // A target typed the Indonesian way: 100.000 wajib KTP, 30 % gives 30.000.
+    let p = b
+        .post(
+            "/app/targets",
+            &[
+                ("csrf", &csrf),
+                ("office_id", &w.tala),
+                ("year", "2024"),
+                ("eligible_population", "100.000"),
+                ("target_percent", "30"),
+                ("baseline_activations", "1.250"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let page = b.get(&format!("/app/targets?office_id={}", w.tala)).await;
+    assert!(
+        page.text().contains("2024 100.000 30,00 % 30.000 1.250"),
+        "{}",
+        page.text()
+    );
+    let a = w
+        .app
+        .get(&format!("/offices/{}/targets/2024", w.tala), &admin.token)
+        .await;
+    assert_eq!(a.assert_status(200)["target_activations"], 30000);
+    let p = b
+        .post(
+            "/app/targets",
+            &[
+                ("csrf", &csrf),
+                ("office_id", &w.tala),
+                ("year", "20x4"),
+                ("eligible_population", "banyak"),
+                ("target_percent", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.text().contains("year") && p.text().contains("eligible_population"));
+
+    // A supervisor is not an admin.
+    let mut sup = Browser::new(&w.app);
+    sup.sign_in(&w.tala_sup.username, &w.tala_sup.password)
+        .await;
+    assert_eq!(sup.get("/app/users").await.status, 403);
+    let token = sup.get("/app/events").await.csrf();
+    let p = sup
+        .post(
+            &format!("/app/users/{}", w.staff2.id),
+            &[("csrf", &token), ("action", "deactivate")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+}
