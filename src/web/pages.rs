@@ -80,11 +80,15 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         );
     }
     let addr = state.client_addr(&req);
-    let outcome =
-        crate::auth::service::authenticate(&state, username.clone(), password, addr, |c, user| {
-            session::open(c, user)
-        })
-        .await;
+    let previous = session::presented(&req);
+    let outcome = crate::auth::service::authenticate(
+        &state,
+        username.clone(),
+        password,
+        addr,
+        move |c, user| session::open(c, user, previous.as_deref()),
+    )
+    .await;
     match outcome {
         Ok(token) => {
             let mut res = page::see_other(&next);

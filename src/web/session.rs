@@ -70,9 +70,13 @@ fn hash(token: &str) -> String {
 }
 
 /// Opens a session for `user` (inside the sign-in transaction); returns the cookie's token.
-/// Every sign-in gets a new token, so a token planted before sign-in is worthless.
-pub fn open(conn: &mut DbConn, user: &User) -> Result<String, AppError> {
+/// Every sign-in gets a new token, so a token planted before sign-in is worthless; the
+/// session the browser presented before (`previous`), if any, ends.
+pub fn open(conn: &mut DbConn, user: &User, previous: Option<&str>) -> Result<String, AppError> {
     let now = crate::db::now();
+    if let Some(old) = previous {
+        diesel::delete(ws::table.filter(ws::id.eq(hash(old)))).execute(conn)?;
+    }
     // Sessions that can no longer be used are dropped now and then, here.
     diesel::delete(
         ws::table.filter(
@@ -114,7 +118,8 @@ pub fn clear_cookie(req: &HttpRequest, res: &mut HttpResponseBuilder) {
     res.cookie(c);
 }
 
-fn presented(req: &HttpRequest) -> Option<String> {
+/// The session token the browser sent, if any.
+pub fn presented(req: &HttpRequest) -> Option<String> {
     req.cookie(cookie_name(req))
         .map(|c| c.value().to_string())
         .filter(|v| !v.is_empty() && v.len() <= 128)

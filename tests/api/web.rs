@@ -557,8 +557,12 @@ async fn sessions_expire_end_at_sign_out_and_follow_the_account() {
     exec(&w.app, sql).await;
     assert_eq!(b.get("/app/events").await.status, 303);
 
-    // Sign-out: the cookie is cleared and the old token is dead.
+    // Signing in again replaces the session the browser had.
     b.sign_in(&w.tala_sup.username, &w.tala_sup.password).await;
+    b.sign_in(&w.tala_sup.username, &w.tala_sup.password).await;
+    assert_eq!(w.app.count(sessions).await, 1);
+
+    // Sign-out: the cookie is cleared and the old token is dead.
     let old = b.session_cookie().expect("session cookie");
     let csrf = b.get("/app/events").await.csrf();
     let p = b.post("/app/logout", &[]).await;
