@@ -302,12 +302,13 @@ pub fn table(sheet: &Sheet, lang: Lang) -> String {
     }
     for row in &sheet.rows {
         s.push_str("<tr>");
-        for cell in row {
-            let class = if cell.is_numeric() {
-                " class=\"num\""
-            } else {
-                ""
+        for (c, cell) in row.iter().enumerate() {
+            // An empty figure sits where its column's figures sit.
+            let numeric = match cell {
+                Cell::Empty => numeric.get(c).copied().unwrap_or(false),
+                other => other.is_numeric(),
             };
+            let class = if numeric { " class=\"num\"" } else { "" };
             s.push_str(&format!(
                 "<td{class}>{}</td>",
                 fmt::esc(&fmt::cell(cell, lang))
