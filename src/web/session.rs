@@ -43,10 +43,21 @@ pub struct WebSession {
     pub csrf: String,
 }
 
-/// Whether the request came over TLS (the connection's scheme, or the proxy's when one is
-/// trusted to say so).
+/// Whether the request came over TLS: jemput's own listener, or a proxy in front that the
+/// operator trusts (`JEMPUT_TRUST_PROXY`) saying `X-Forwarded-Proto: https`.
 pub fn is_tls(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    if req.app_config().secure() {
+        return true;
+    }
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .is_some_and(|s| s.settings.trust_proxy);
+    trusted
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }
 
 /// `__Host-` names need `Secure`, which browsers refuse on plain http: the prefix only with TLS.

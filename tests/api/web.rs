@@ -944,3 +944,70 @@ async fn an_admin_manages_staff_offices_and_targets_from_the_pages() {
         .await;
     assert_eq!(p.status, 403);
 }
+
+#[tokio::test]
+async fn over_tls_the_cookie_is_secure_and_host_prefixed() {
+    // A TLS proxy in front that the operator trusts says the browser used https.
+    let app = spawn_app_with(|s| s.trust_proxy = true).await;
+    let sign_in = |proto: &'static str| {
+        app.client
+            .post(format!("{}/app/login", app.address))
+            .header("origin", app.address.replace("http://", "https://"))
+            .header("x-forwarded-proto", proto)
+            .form(&[("username", ROOT_USER), ("password", ROOT_PASSWORD)])
+            .send()
+    };
+    let res = sign_in("https").await.expect("sent");
+    assert_eq!(res.status(), 303);
+    let set = res.headers()[SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(set.starts_with("__Host-jemput_session="), "{set}");
+    assert!(
+        set.contains("Secure") && set.contains("Path=/") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    assert!(!set.contains("Domain"), "{set}");
+    let pair = set.split(';').next().expect("pair").to_string();
+    let page = app
+        .client
+        .get(format!("{}/app/events", app.address))
+        .header(COOKIE, pair)
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+
+    // Plain http through the same proxy: no prefix, no Secure (browsers would drop it).
+    let res = sign_in("http").await.expect("sent");
+    let set = res.headers()[SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        set.starts_with("jemput_session=") && !set.contains("Secure"),
+        "{set}"
+    );
+
+    // Without a trusted proxy the header means nothing.
+    let plain = spawn_app().await;
+    let res = plain
+        .client
+        .post(format!("{}/app/login", plain.address))
+        .header("origin", plain.address.clone())
+        .header("x-forwarded-proto", "https")
+        .form(&[("username", ROOT_USER), ("password", ROOT_PASSWORD)])
+        .send()
+        .await
+        .expect("sent");
+    let set = res.headers()[SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        set.starts_with("jemput_session=") && !set.contains("Secure"),
+        "{set}"
+    );
+}
