@@ -33,7 +33,7 @@ async fn admin(
 }
 
 /// Offices in scope, the tree in order (a parent before its children).
-async fn offices_in_scope(
+pub async fn offices_in_scope(
     state: &AppState,
     user: &AuthUser,
 ) -> Result<Vec<OfficeResponse>, AppError> {

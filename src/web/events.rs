@@ -164,22 +164,12 @@ async fn office_names(
     state: &AppState,
     user: &crate::auth::AuthUser,
 ) -> Vec<(String, String, bool)> {
-    crate::offices::service::list(
-        state,
-        user,
-        crate::offices::dto::ListOfficesQuery {
-            parent_id: None,
-            level: None,
-            limit: Some(500),
-            cursor: None,
-        },
-    )
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default()
-    .into_iter()
-    .map(|o| (o.id, format!("{} · {}", o.code, o.name), false))
-    .collect()
+    super::admin::offices_in_scope(state, user)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| (o.id, format!("{} · {}", o.code, o.name), false))
+        .collect()
 }
 
 #[derive(Template)]

@@ -361,25 +361,15 @@ impl Picker {
         office_id: &str,
         period: Option<(NaiveDate, NaiveDate)>,
     ) -> Picker {
-        let offices = crate::offices::service::list(
-            state,
-            user,
-            crate::offices::dto::ListOfficesQuery {
-                parent_id: None,
-                level: None,
-                limit: Some(500),
-                cursor: None,
-            },
-        )
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| {
-            let selected = o.id == office_id;
-            (o.id, format!("{} · {}", o.code, o.name), selected)
-        })
-        .collect();
+        let offices = super::admin::offices_in_scope(state, user)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| {
+                let selected = o.id == office_id;
+                (o.id, format!("{} · {}", o.code, o.name), selected)
+            })
+            .collect();
         let today = chrono::Utc::now()
             .with_timezone(&user.office.tz())
             .date_naive();
