@@ -34,7 +34,7 @@ const CHANNELS: [&str; 11] = [
     "other",
 ];
 const TZS: [&str; 3] = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"];
-const PASSWORD: &str = "bench-password-123";
+pub(crate) const PASSWORD: &str = "bench-password-123";
 
 struct Args {
     activations: usize,
@@ -77,7 +77,7 @@ fn args() -> Args {
     a
 }
 
-fn fresh_database(admin: &Option<String>) -> (String, Option<tempfile::TempDir>) {
+pub(crate) fn fresh_database(admin: &Option<String>) -> (String, Option<tempfile::TempDir>) {
     match admin {
         Some(url) if Backend::from_url(url) == Backend::Postgres => {
             let name = format!("jemput_bench_{}", uuid::Uuid::new_v4().simple());
@@ -113,12 +113,12 @@ macro_rules! bulk {
     };
 }
 
-struct Generated {
-    regency: String,
-    nation: String,
+pub(crate) struct Generated {
+    pub(crate) regency: String,
+    pub(crate) nation: String,
 }
 
-fn generate(db: &Db, n: usize) -> Generated {
+pub(crate) fn generate(db: &Db, n: usize) -> Generated {
     let mut rng = StdRng::seed_from_u64(7);
     let mut conn = db.conn().expect("conn");
     let conn: &mut DbConn = &mut conn;
@@ -425,7 +425,7 @@ fn generate(db: &Db, n: usize) -> Generated {
     }
 }
 
-fn pct(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
 }

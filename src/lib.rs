@@ -31,3 +31,4 @@ pub mod targets;
 pub mod telemetry;
 pub mod tls;
 pub mod users;
+pub mod web;

@@ -279,8 +279,19 @@ diesel::table! {
         name -> Text,
     }
 }
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        auth_epoch -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
 
 diesel::joinable!(users -> offices (office_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(event_tallies -> events (event_id));
 diesel::joinable!(event_outcome_tallies -> events (event_id));
 diesel::joinable!(targets -> offices (office_id));
@@ -310,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_outcome_tallies,
     residence_tallies,
     areas,
+    web_sessions,
 );
 
 // The failures report groups event outcome tallies by their event's channel.

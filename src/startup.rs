@@ -119,12 +119,19 @@ impl Application {
                 .app_data(error::path_config())
                 .app_data(web::PayloadConfig::new(limit))
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/api-docs/openapi.json", api.clone())
+                        .config(swagger_config()),
+                )
+                .service(web::redirect("/", "/app/").see_other())
+                .configure(crate::web::configure)
                 .default_service(web::to(fallback))
                 .wrap(from_fn(crate::limits::bound_body))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))
+                .wrap(from_fn(crate::web::security::headers))
         })
         .workers(workers)
         // A request head must arrive within 5 s of the connection (actix's default, said
@@ -203,6 +210,12 @@ pub async fn app_state(settings: Settings, db: Db) -> anyhow::Result<AppState> {
         metrics: telemetry::metrics_handle(),
         users: Arc::default(),
     })
+}
+
+/// Swagger UI without its online validator badge: `/docs` fetches nothing from another
+/// origin, so it works on an intranet.
+fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
+    utoipa_swagger_ui::Config::from("/api-docs/openapi.json").validator_url("none")
 }
 
 /// Unknown routes: 405 with `Allow` when the path exists for other methods, else 404.

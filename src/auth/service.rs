@@ -89,6 +89,30 @@ pub async fn login(
     password: String,
     addr: String,
 ) -> Result<Issued, AppError> {
+    let st = state.clone();
+    authenticate(state, username, password, addr, move |c, user| {
+        let family = uuid::Uuid::new_v4().to_string();
+        let refresh = store_refresh(c, &st, &user.id, &family)?;
+        issue(&st, user, &family, refresh)
+    })
+    .await
+}
+
+/// Checks a username and password under the login throttle and records the attempt in the
+/// audit log. On success `on_success` runs in the same transaction as the audit entry (the
+/// API issues tokens there, the web app opens a session), so both kinds of sign-in share one
+/// set of accounts, limits and audit trail.
+pub async fn authenticate<T, F>(
+    state: &AppState,
+    username: String,
+    password: String,
+    addr: String,
+    on_success: F,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &User) -> Result<T, AppError> + Send + 'static,
+{
     // A longer name is no account's: it is looked up as nobody, and stored bounded.
     let impossible = username.trim().chars().nth(USERNAME_MAX).is_some();
     let username: String = username.trim().chars().take(USERNAME_MAX).collect();
@@ -116,15 +140,12 @@ pub async fn login(
         .passwords
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
-    let st = state.clone();
     match user {
         Some(user) if ok && user.active => {
             state
                 .db
                 .write(move |c| {
                     throttle::clear(c, &user_key)?;
-                    let family = uuid::Uuid::new_v4().to_string();
-                    let refresh = store_refresh(c, &st, &user.id, &family)?;
                     audit::record(
                         c,
                         AuditEvent {
@@ -137,7 +158,7 @@ pub async fn login(
                             client_addr: Some(&addr),
                         },
                     )?;
-                    issue(&st, &user, &family, refresh)
+                    on_success(c, &user)
                 })
                 .await
         }

@@ -1,9 +1,11 @@
 //! Supervisor reports: per-event yields, channel comparison, progress against targets,
-//! daily/weekly/monthly series, staff, offices and failure breakdowns, as JSON or CSV.
+//! daily/weekly/monthly series, staff, offices and failure breakdowns, as JSON, CSV or XLSX.
 
-mod csv;
+pub mod csv;
 pub mod dto;
 pub mod repo;
 pub mod rollup;
 pub mod routes;
 pub mod service;
+pub mod sheets;
+pub mod xlsx;

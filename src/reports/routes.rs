@@ -1,4 +1,5 @@
-//! Report routes. Each answers JSON, or CSV on `Accept: text/csv`.
+//! Report routes. Each answers JSON, CSV on `Accept: text/csv`, or an XLSX workbook on
+//! `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use bytes::Bytes;
@@ -6,15 +7,24 @@ use bytes::Bytes;
 use super::csv::{respond, wants_csv, CsvRows};
 use super::dto::*;
 use super::service;
+use super::sheets::{Labels, ToSheets};
+use super::xlsx;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppResult, Lang, Problem};
 use crate::state::AppState;
 
-fn answer<T: serde::Serialize + CsvRows>(req: &HttpRequest, report: T, name: &str) -> HttpResponse {
-    if wants_csv(req) {
-        respond(&report, name)
+fn answer<T: serde::Serialize + CsvRows + ToSheets>(
+    req: &HttpRequest,
+    report: T,
+    name: &str,
+) -> AppResult<HttpResponse> {
+    if xlsx::wants_xlsx(req) {
+        // Spreadsheets are read by people: Indonesian headers and words for the codes.
+        xlsx::respond(&report.sheets(&Labels::new(Lang::Id)), name)
+    } else if wants_csv(req) {
+        Ok(respond(&report, name))
     } else {
-        HttpResponse::Ok().json(report)
+        Ok(HttpResponse::Ok().json(report))
     }
 }
 
@@ -24,7 +34,7 @@ fn answer<T: serde::Serialize + CsvRows>(req: &HttpRequest, report: T, name: &st
     operation_id = "get_event_yield",
     params(("id" = String, Path, description = "Event id")),
     responses(
-        (status = 200, description = "The yield", content((YieldResponse = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The yield", content((YieldResponse = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event in scope", body = Problem, content_type = "application/problem+json"),
     )
@@ -37,7 +47,7 @@ pub async fn get_event_yield(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::event_yield(&state, user, path.into_inner()).await?;
-    Ok(answer(&req, report, "yield"))
+    answer(&req, report, "yield")
 }
 
 /// Compare channels over a period: one row per channel with events, best
@@ -47,7 +57,7 @@ pub async fn get_event_yield(
     operation_id = "get_channels_report",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "Channel rows", content((ChannelsReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Channel rows", content((ChannelsReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
     )
@@ -60,7 +70,7 @@ pub async fn get_channels_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::channels(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "channels"))
+    answer(&req, report, "channels")
 }
 
 /// Progress against the year's target, with the 28-day rate and the projected date.
@@ -69,7 +79,7 @@ pub async fn get_channels_report(
     operation_id = "get_progress_report",
     params(ProgressQuery),
     responses(
-        (status = 200, description = "Progress", content((ProgressReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Progress", content((ProgressReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad year or date", body = Problem, content_type = "application/problem+json"),
     )
@@ -82,7 +92,7 @@ pub async fn get_progress_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::progress(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "progress"))
+    answer(&req, report, "progress")
 }
 
 /// Activations and failures per local day, week (from Monday) or month, in the office's
@@ -92,7 +102,7 @@ pub async fn get_progress_report(
     operation_id = "get_daily_report",
     params(DailyQuery),
     responses(
-        (status = 200, description = "Series", content((DailyReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Series", content((DailyReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period or bucket", body = Problem, content_type = "application/problem+json"),
     )
@@ -105,7 +115,7 @@ pub async fn get_daily_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::daily(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "daily"))
+    answer(&req, report, "daily")
 }
 
 /// Per staff member: events, hours, activations, failures, rates, top failure reason.
@@ -114,7 +124,7 @@ pub async fn get_daily_report(
     operation_id = "get_staff_report",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "Staff rows", content((StaffReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Staff rows", content((StaffReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
     )
@@ -127,7 +137,7 @@ pub async fn get_staff_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::staff(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "staff"))
+    answer(&req, report, "staff")
 }
 
 /// Compare the offices directly below one (a province's regencies, the nation's
@@ -137,7 +147,7 @@ pub async fn get_staff_report(
     operation_id = "get_offices_report",
     params(OfficesQuery),
     responses(
-        (status = 200, description = "Office rows", content((OfficesReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Office rows", content((OfficesReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period or year", body = Problem, content_type = "application/problem+json"),
     )
@@ -150,7 +160,7 @@ pub async fn get_offices_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::offices(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "offices"))
+    answer(&req, report, "offices")
 }
 
 /// Why attempts fail: by reason, by channel and by age band.
@@ -159,7 +169,7 @@ pub async fn get_offices_report(
     operation_id = "get_failures_report",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "Breakdown", content((FailuresReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Breakdown", content((FailuresReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
     )
@@ -172,7 +182,7 @@ pub async fn get_failures_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::failures(&state, user, q.into_inner()).await?;
-    Ok(answer(&req, report, "failures"))
+    answer(&req, report, "failures")
 }
 
 /// Which districts and villages of the office's region its events reached in the period,
@@ -189,7 +199,7 @@ pub async fn get_failures_report(
     operation_id = "get_coverage_report",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "Coverage", content((CoverageReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "Coverage", content((CoverageReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
@@ -203,8 +213,8 @@ pub async fn get_coverage_report(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::coverage(&state, user, q.into_inner()).await?;
-    if wants_csv(&req) {
-        return Ok(respond(&report, "coverage"));
+    if wants_csv(&req) || xlsx::wants_xlsx(&req) {
+        return answer(&req, report, "coverage");
     }
     // The nation's report lists some 84,000 villages (about 20 MB of JSON): it is written
     // out as it is sent, never held whole as text.

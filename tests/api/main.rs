@@ -31,3 +31,4 @@ mod sync_changes;
 mod targets;
 mod throttle;
 mod users;
+mod web;
