@@ -97,7 +97,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
             }
             res
         }
-        Err(AppError::Unauthorized) => {
+        Err(AppError::Unauthorized | AppError::BadCredentials(_)) => {
             let m = ctx.t(
                 "Nama pengguna atau kata sandi salah.",
                 "Wrong username or password.",
