@@ -85,6 +85,29 @@ async fn https_serve_with_a_generated_certificate_answers_a_tls_client() {
         .await;
     ready.assert_status(200);
 
+    // The web app's sign-in over jemput's own TLS: the session cookie is Secure and
+    // `__Host-` named, with no proxy header involved.
+    let signed_in = app
+        .client
+        .post(format!("{}/app/login", app.address))
+        .header("origin", app.address.as_str())
+        .form(&[("username", ROOT_USER), ("password", ROOT_PASSWORD)])
+        .send()
+        .await
+        .expect("web sign-in over https");
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(cookie.starts_with("__Host-"), "{cookie}");
+    assert!(
+        cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
     // A client that does not trust the local authority is refused.
     let untrusting = reqwest::Client::builder()
         .use_preconfigured_tls(
