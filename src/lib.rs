@@ -16,6 +16,7 @@ pub mod docs;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod extract;
 pub mod offices;
 pub mod ops;
 pub mod pagination;

@@ -36,12 +36,13 @@ pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) 
 
 /// The generated OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_app, api) = App::new()
+    let (_app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::ops::configure)
         .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
         .split_for_parts();
+    crate::docs::add_common_responses(&mut api);
     api
 }
 
@@ -97,6 +98,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
                 .default_service(web::to(fallback))
+                .wrap(from_fn(crate::extract::refuse_control_characters))
                 .wrap(Compress::default())
                 .wrap(from_fn(telemetry::observe))
         })
