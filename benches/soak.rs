@@ -118,7 +118,10 @@ async fn phone(
         record(&stats, "GET /sync/changes", t, ok);
 
         for (name, path) in [
-            ("GET /events/{id}/yield", format!("/api/v1/events/{event_id}/yield")),
+            (
+                "GET /events/{id}/yield",
+                format!("/api/v1/events/{event_id}/yield"),
+            ),
             (
                 "GET /reports/channels",
                 "/api/v1/reports/channels?from=2024-01-01&to=2024-12-31".to_string(),
@@ -151,7 +154,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.len() < 6 {
         eprintln!("usage: soak <base url> <token> <server pid> <seconds> <phones> <event id>...");
         std::process::exit(2);
@@ -237,7 +243,9 @@ async fn main() {
     }
     let mib = |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
     let growth = match (rss_first_minute, rss_end) {
-        (Some(a), Some(b)) if a > 0 => format!("{:+.1} %", 100.0 * (b as f64 - a as f64) / a as f64),
+        (Some(a), Some(b)) if a > 0 => {
+            format!("{:+.1} %", 100.0 * (b as f64 - a as f64) / a as f64)
+        }
         _ => "?".to_string(),
     };
     println!(
@@ -247,8 +255,9 @@ async fn main() {
         mib(Some(rss_peak)),
         mib(rss_end)
     );
-    println!("errors: {total_errors}");
-    if total_errors > 0 {
+    let total: usize = stats.values().map(|e| e.latencies_ms.len()).sum();
+    println!("errors: {total_errors} of {total} requests");
+    if total_errors > 0 || total == 0 {
         std::process::exit(1);
     }
 }

@@ -7,13 +7,13 @@
 #
 #   benches/soak.sh                       # both backends, 200 phones, 600 s each
 #   benches/soak.sh sqlite                # or: postgres
-#   PHONES=200 SECONDS=600 benches/soak.sh
+#   PHONES=200 DURATION=600 benches/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backends="${1:-sqlite postgres}"
 PHONES="${PHONES:-200}"
-SECONDS_EACH="${SECONDS:-600}"
+SECONDS_EACH="${DURATION:-600}"
 EVENTS="${EVENTS:-8}"
 
 need=()
