@@ -46,12 +46,13 @@ if [ -z "$BIN" ]; then
 fi
 pgbin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 work="$(mktemp -d /tmp/jemput-st.XXXXXX)"
+pg="$(mktemp -d /tmp/jemput-st-pg.XXXXXX)"
 as_pg=()
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; } || true
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work" "$pg"
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -73,7 +74,7 @@ run_backend() {
     -d "{\"username\":\"schemathesis\",\"password\":\"$password\"}" | jq -r .access_token)"
   echo "=== schemathesis $ST_VERSION on $name (seed $SEED, $MAX_EXAMPLES examples, ${MAX_TIME}s cap) ==="
   local rc=0
-  "$venv/bin/st" run "$base/api-docs/openapi.json" \
+  "$venv/bin/st" --config-file .ci/schemathesis.toml run "$base/api-docs/openapi.json" \
     --checks "$CHECKS" \
     --header "Authorization: Bearer $token" \
     --seed "$SEED" --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
@@ -94,12 +95,11 @@ for backend in $backends; do
   case "$backend" in
     sqlite) run_backend sqlite "$work/st.db" ;;
     postgres)
-      mkdir -p "$work/pg"
-      if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$work/pg"; as_pg=(runuser -u postgres --); fi
+      if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$pg"; as_pg=(runuser -u postgres --); fi
       pgport="$(free_port)"
-      "${as_pg[@]}" "$pgbin/initdb" -D "$work/pg/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
-      "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
-        -o "-p $pgport -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off" start \
+      "${as_pg[@]}" "$pgbin/initdb" -D "$pg/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+      "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/log" -w \
+        -o "-p $pgport -k $pg -c listen_addresses=127.0.0.1 -c fsync=off" start \
         >/dev/null 9>&- 8>&- 7>&- 6>&- 5>&- 4>&- 3>&-
       run_backend postgres "postgres://postgres@127.0.0.1:$pgport/postgres"
       ;;

@@ -103,3 +103,26 @@ async fn statuses_the_server_answers_are_documented() {
     }
     assert!(doc["components"]["responses"]["Unavailable"]["headers"]["Retry-After"].is_object());
 }
+
+#[tokio::test]
+async fn a_user_update_requires_no_field() {
+    let app = spawn_app().await;
+    let doc = served_document(&app).await;
+    let schema = &doc["components"]["schemas"]["UpdateUserRequest"];
+    assert!(schema["properties"]["full_name"].is_object());
+    assert!(
+        schema.get("required").is_none(),
+        "UpdateUserRequest documents required fields: {schema}"
+    );
+    // As documented: a body without full_name (or anything else) is a valid update.
+    let office = app.root_office_id.clone();
+    let user = app.create_user(&office, "supervisor").await;
+    let answer = app
+        .patch(
+            &format!("/users/{}", user.id),
+            &app.root_token,
+            serde_json::json!({"active": true}),
+        )
+        .await;
+    answer.assert_status(200);
+}
