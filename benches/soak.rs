@@ -1,7 +1,7 @@
 //! Soak client for `benches/soak.sh`: simulated phones against a running server.
 //!
 //! ```text
-//! cargo bench --bench soak -- <base url> <access token> <server pid> <seconds> <phones> <event id>...
+//! SOAK_TOKEN=<access token> cargo bench --bench soak -- <base url> <server pid> <seconds> <phones> <event id>...
 //! ```
 //! Each phone loops: uploads a batch of fresh activations (`POST /sync/activations`), pulls
 //! changes from its saved cursor (`GET /sync/changes`), reads its event's yield and the
@@ -158,16 +158,18 @@ async fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    if args.len() < 6 {
-        eprintln!("usage: soak <base url> <token> <server pid> <seconds> <phones> <event id>...");
+    // The token comes from the environment: an argument would show in `ps` and in cargo's
+    // message when the run fails.
+    let token = std::env::var("SOAK_TOKEN").unwrap_or_default();
+    if args.len() < 5 || token.is_empty() {
+        eprintln!("usage: SOAK_TOKEN=<token> soak <base url> <server pid> <seconds> <phones> <event id>...");
         std::process::exit(2);
     }
     let base = args[0].clone();
-    let token = args[1].clone();
-    let pid: u32 = args[2].parse().expect("server pid");
-    let seconds: u64 = args[3].parse().expect("seconds");
-    let phones: usize = args[4].parse().expect("phones");
-    let events: Vec<String> = args[5..].to_vec();
+    let pid: u32 = args[1].parse().expect("server pid");
+    let seconds: u64 = args[2].parse().expect("seconds");
+    let phones: usize = args[3].parse().expect("phones");
+    let events: Vec<String> = args[4..].to_vec();
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(phones)

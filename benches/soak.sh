@@ -69,7 +69,7 @@ run_backend() {
       -d "{\"channel_key\":\"village_visit\",\"title\":\"Soak $i\",\"starts_at\":\"2024-03-18T08:00:00+08:00\",\"ends_at\":\"2024-03-18T17:00:00+08:00\"}" | jq -r .id)")
   done
   echo "=== $name: $PHONES phones for ${SECONDS_EACH}s ==="
-  cargo bench --locked --quiet --bench soak -- "$base" "$token" "$server_pid" "$SECONDS_EACH" "$PHONES" "${events[@]}" \
+  SOAK_TOKEN="$token" cargo bench --locked --quiet --bench soak -- "$base" "$server_pid" "$SECONDS_EACH" "$PHONES" "${events[@]}" \
     | tee "$work/$name-soak.txt" || status=1
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""

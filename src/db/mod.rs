@@ -254,6 +254,11 @@ pub type WriteLock = parking_lot::FairMutex<()>;
 pub struct Db {
     pool: DbPool,
     health: Arc<Health>,
+    /// One permit per pooled connection: `read` and `write` wait for one here, without a
+    /// thread, before they take a blocking thread. Without it every waiting request held a
+    /// blocking thread (actix allows hundreds), and under a 200-phone soak those threads
+    /// and their allocator caches grew the server past 2 GiB.
+    permits: Arc<tokio::sync::Semaphore>,
     backend: Backend,
     write_lock: Arc<WriteLock>,
     /// The writer lanes of the group commit (`write_grouped`).
@@ -299,6 +304,7 @@ impl Db {
         Ok(Db {
             pool,
             health,
+            permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
             backend,
             write_lock,
             group,
@@ -340,13 +346,32 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self.permit().await?;
         let db = self.clone();
         actix_web::web::block(move || {
+            let _permit = permit;
             let mut conn = db.conn()?;
             f(&mut conn)
         })
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Waits, without holding a thread, for a turn at a pooled connection; as long as a
+    /// checkout would wait (503 after that).
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let wait = if self.health.is_down() {
+            DOWN_WAIT
+        } else {
+            POOL_TIMEOUT
+        };
+        match tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                tracing::warn!("no database connection free in time");
+                Err(AppError::Unavailable)
+            }
+        }
     }
 
     /// Runs `f` in one write transaction, off the async workers.
@@ -355,10 +380,19 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        // On SQLite a write waits for the writer lock before it takes a connection (see
+        // `write_blocking_inner`): holding a permit there would starve the readers.
+        let permit = match self.backend {
+            Backend::Postgres => Some(self.permit().await?),
+            Backend::Sqlite => None,
+        };
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f))
-            .await
-            .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        actix_web::web::block(move || {
+            let _permit = permit;
+            db.write_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// How many `write` transactions have ended in this process (grouped sync writes, which
