@@ -75,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         Some("count") => {
             let db = Db::connect(&args[1], 1)?;
             let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let n: i64 = activations::table.count().get_result(&mut *conn)?;
+            let n: i64 = activations::table.count().get_result(&mut **conn)?;
             println!("count={n}");
             Ok(())
         }

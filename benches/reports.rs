@@ -543,7 +543,7 @@ async fn main() {
             offices::table
                 .find(office)
                 .select(offices::path)
-                .first(&mut *c)
+                .first(&mut **c)
                 .expect("path")
         };
         for (name, template) in &paths {

@@ -116,3 +116,148 @@ impl RouteTable {
         }
     }
 }
+
+/// The answers every operation can give because of how the server is built, not because of
+/// what its handler does: the extractor configs (400 for a malformed path, query or body,
+/// an unknown query parameter included; 413; 415), the edge's refusal of control characters
+/// (422, see `extract.rs`), the bearer-token extractor (401) and the
+/// database pool (503 with `Retry-After`). Added to each operation's own list where it
+/// applies and is missing, so the document says exactly what the server answers without
+/// repeating one annotation on every handler.
+pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr};
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, description, retry_after) in COMMON {
+        components.responses.insert(
+            (*name).to_string(),
+            RefOr::T(problem_response(description, *retry_after)),
+        );
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let uses_database = !matches!(path.as_str(), "/healthz" | "/metrics");
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = op.request_body.is_some();
+            // `security(())` (an empty requirement) marks the public operations.
+            let public = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().all(|r| r == &Default::default()));
+            let mut wanted = Vec::new();
+            if has_params || has_body {
+                wanted.push(("400", "Malformed"));
+                wanted.push(("422", "ValidationFailed"));
+            }
+            if !public {
+                wanted.push(("401", "Unauthorized"));
+            }
+            if has_body {
+                wanted.push(("413", "PayloadTooLarge"));
+                wanted.push(("415", "UnsupportedMediaType"));
+            }
+            if uses_database {
+                wanted.push(("503", "Unavailable"));
+            }
+            for (status, name) in wanted {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| {
+                        RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                    });
+            }
+        }
+    }
+}
+
+/// The shared responses: name, description, and whether `Retry-After` comes with it.
+const COMMON: &[(&str, &str, bool)] = &[
+    (
+        "Malformed",
+        "Malformed path, query (an unknown parameter included) or body",
+        false,
+    ),
+    (
+        "ValidationFailed",
+        "A value breaks a rule (a control character in any text, for one); `errors` names each field",
+        false,
+    ),
+    ("Unauthorized", "No valid access token", false),
+    ("PayloadTooLarge", "Body over the size limit", false),
+    (
+        "UnsupportedMediaType",
+        "The body is missing or not sent as application/json",
+        false,
+    ),
+    (
+        "Unavailable",
+        "The database is busy or unreachable: retry after the seconds in `Retry-After`",
+        true,
+    ),
+];
+
+fn problem_response(description: &str, retry_after: bool) -> utoipa::openapi::Response {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::{Object, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let mut builder = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    );
+    if retry_after {
+        builder = builder.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Object::with_type(Type::Integer))
+                .description(Some("Seconds to wait before retrying"))
+                .build(),
+        );
+    }
+    builder.build()
+}
+
+/// A schema that also admits a blank string, for the values the server takes as absent
+/// when blank (`?level=`, `"baseline_date": ""`), so the document does not promise a 4xx
+/// the server never answers.
+fn or_blank(
+    schema: impl Into<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(schema)
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0))
+                .description(Some("Blank: the same as absent")),
+        )
+        .build()
+        .into()
+}
+
+/// `?level=` of `GET /areas`: an area level, or blank for every level.
+pub fn area_level_or_blank() -> utoipa::openapi::schema::Schema {
+    or_blank(utoipa::openapi::Ref::from_schema_name("AreaLevel"))
+}
+
+/// `baseline_date` of a target: `YYYY-MM-DD`, null or blank (no date).
+pub fn date_or_blank() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
+    or_blank(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .format(Some(SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .examples(["2024-01-31"]),
+    )
+}

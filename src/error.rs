@@ -445,17 +445,26 @@ pub fn json_error(err: &actix_web::error::JsonPayloadError) -> AppError {
         E::OverflowKnownLength { .. } | E::Overflow { .. } => AppError::PayloadTooLarge,
         E::ContentType => AppError::UnsupportedMediaType,
         E::Deserialize(e) => serde_error(e),
-        E::Payload(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
-        E::Payload(actix_web::error::PayloadError::Io(e))
-            if e.kind() == std::io::ErrorKind::TimedOut =>
-        {
-            AppError::RequestTimeout
-        }
-        _ => AppError::Malformed(Msg::new(
-            "The request body could not be read.",
-            "Isi permintaan tidak dapat dibaca.",
-        )),
+        E::Payload(e) => payload_error(e),
+        _ => unreadable_body(),
     }
+}
+
+/// A body that could not be read: too large (413), too slow (408), or broken (400).
+pub fn payload_error(err: &actix_web::error::PayloadError) -> AppError {
+    use actix_web::error::PayloadError as P;
+    match err {
+        P::Overflow => AppError::PayloadTooLarge,
+        P::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => AppError::RequestTimeout,
+        _ => unreadable_body(),
+    }
+}
+
+fn unreadable_body() -> AppError {
+    AppError::Malformed(Msg::new(
+        "The request body could not be read.",
+        "Isi permintaan tidak dapat dibaca.",
+    ))
 }
 
 pub fn serde_error(e: &serde_json::Error) -> AppError {

@@ -17,6 +17,7 @@ pub mod docs;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod extract;
 pub mod limits;
 pub mod offices;
 pub mod ops;

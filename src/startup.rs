@@ -36,12 +36,13 @@ pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) 
 
 /// The generated OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_app, api) = App::new()
+    let (_app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::ops::configure)
         .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
         .split_for_parts();
+    crate::docs::add_common_responses(&mut api);
     api
 }
 
@@ -128,6 +129,7 @@ impl Application {
                 .configure(crate::web::configure)
                 .default_service(web::to(fallback))
                 .wrap(from_fn(crate::limits::bound_body))
+                .wrap(from_fn(crate::extract::refuse_control_characters))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))

@@ -23,8 +23,11 @@ pub struct SyncActivationsRequest {
     pub items: Vec<serde_json::Value>,
 }
 
-/// One activation attempt as the phone recorded it.
-#[derive(Deserialize, ToSchema)]
+/// One activation attempt as the phone recorded it. Its schema is written by hand (below):
+/// the server takes any JSON value as an item and judges it on its own, so the document
+/// describes the fields without constraining them (a constrained schema would promise a
+/// 4xx for a bad item, where the server answers 200 with that item `rejected`).
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncActivationItem {
     /// Client-generated UUID (v7 recommended), chosen once when the attempt is recorded and
@@ -34,16 +37,11 @@ pub struct SyncActivationItem {
     /// Defaults to the caller; field staff record for themselves only.
     pub staff_id: Option<String>,
     /// When the attempt happened: RFC 3339 with an offset.
-    #[schema(example = "2024-03-18T10:15:00+08:00")]
     pub recorded_at: Option<String>,
-    #[schema(value_type = Outcome)]
     pub outcome: Option<String>,
     /// Required when `outcome` is `failed`, absent otherwise.
-    #[schema(value_type = Option<FailureReason>)]
     pub failure_reason: Option<String>,
-    #[schema(value_type = Option<AgeBand>)]
     pub age_band: Option<String>,
-    #[schema(value_type = Option<Sex>)]
     pub sex: Option<String>,
     /// Kemendagri code of the place, inside the event office's region.
     pub area_code: Option<String>,
@@ -51,6 +49,97 @@ pub struct SyncActivationItem {
     /// twice; it is never stored, logged or answered in clear.
     pub nik: Option<String>,
 }
+
+impl utoipa::PartialSchema for SyncActivationItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+        let field = |description: String| {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some(description))
+                .build()
+        };
+        let names = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some(
+                "One activation attempt as the phone recorded it: an object with the fields \
+                 below. Any value is accepted here and checked on its own: an item that breaks a \
+                 rule (a wrong type, an unknown field, a value outside the listed ones) gets \
+                 the result `rejected` with a `validation_failed` problem naming its fields; \
+                 the other items of the batch are stored.",
+            ))
+            .property(
+                "id",
+                field(
+                    "Required. Client-generated UUID (v7 recommended), chosen once when the \
+                     attempt is recorded and kept for every retry."
+                        .into(),
+                ),
+            )
+            .property("event_id", field("Required. The event's UUID.".into()))
+            .property(
+                "staff_id",
+                field(
+                    "UUID of the staff member; defaults to the caller. Field staff record for \
+                     themselves only."
+                        .into(),
+                ),
+            )
+            .property(
+                "recorded_at",
+                field(
+                    "Required. When the attempt happened: RFC 3339 with an offset, e.g. \
+                     `2024-03-18T10:15:00+08:00`."
+                        .into(),
+                ),
+            )
+            .property(
+                "outcome",
+                field(format!("Required. One of {}.", names(Outcome::NAMES))),
+            )
+            .property(
+                "failure_reason",
+                field(format!(
+                    "Required when `outcome` is `failed`, absent otherwise. One of {}.",
+                    names(FailureReason::NAMES)
+                )),
+            )
+            .property(
+                "age_band",
+                field(format!("Optional. One of {}.", names(AgeBand::NAMES))),
+            )
+            .property(
+                "sex",
+                field(format!("Optional. One of {}.", names(Sex::NAMES))),
+            )
+            .property(
+                "area_code",
+                field(
+                    "Optional. Kemendagri code of the place, inside the event office's region."
+                        .into(),
+                ),
+            )
+            .property(
+                "nik",
+                field(
+                    "Optional. The citizen's 16-digit NIK. Only a keyed hash is kept, to spot a \
+                     citizen counted twice; it is never stored, logged or answered in clear."
+                        .into(),
+                ),
+            )
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SyncActivationItem {}
 
 /// What became of one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -42,7 +42,7 @@ pub async fn sync_activations(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<SyncActivationsRequest>,
+    body: crate::extract::Json<SyncActivationsRequest>,
 ) -> AppResult<web::Json<SyncActivationsResponse>> {
     let (lang, request_id) = match req.extensions().get::<RequestMeta>() {
         Some(m) => (m.lang, Some(m.request_id.clone())),
@@ -127,7 +127,7 @@ pub async fn void_activation(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<VoidActivationRequest>,
+    body: crate::extract::Json<VoidActivationRequest>,
 ) -> AppResult<web::Json<ActivationResponse>> {
     let row = service::void(&state, &user, id.into_inner(), body.into_inner().reason).await?;
     let names = names_of(&state, ActivationResponse::area_codes([&row])).await?;

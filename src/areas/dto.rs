@@ -18,8 +18,8 @@ pub struct ListAreasQuery {
     /// Only the areas directly below this code (e.g. `63.01` lists Tanah Laut's districts).
     #[param(example = "63.01")]
     pub parent_code: Option<String>,
-    /// Only areas of this level.
-    #[param(value_type = Option<AreaLevel>)]
+    /// Only areas of this level (blank: every level).
+    #[param(schema_with = crate::docs::area_level_or_blank)]
     pub level: Option<String>,
     /// Only areas whose name contains this text, in any case (at most 100 characters).
     #[param(example = "tanah", max_length = 100)]

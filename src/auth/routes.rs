@@ -40,7 +40,7 @@ fn token_response(issued: Issued) -> HttpResponse {
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::extract::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let addr = state.client_addr(&req);
@@ -67,7 +67,7 @@ pub async fn login(
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RefreshRequest>,
+    body: crate::extract::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
     let addr = state.client_addr(&req);
     let issued = service::refresh(&state, body.into_inner().refresh_token, addr).await?;
@@ -88,7 +88,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<RefreshRequest>,
+    body: crate::extract::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
     service::logout(
         &state,

@@ -62,7 +62,7 @@ pub async fn create_channel(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<CreateChannelRequest>,
+    body: crate::extract::Json<CreateChannelRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let row = service::create(&state, &user, body.key, body.name).await?;

@@ -20,8 +20,6 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use diesel::r2d2::ManageConnection;
-
 use super::{Backend, DbConn, Manager, WriteLock};
 
 /// How often the background checkpoint runs: often enough that the WAL stays a few
@@ -64,6 +62,7 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
             let manager = Manager {
                 backend: Backend::Sqlite,
                 url,
+                health: Default::default(),
             };
             // The connection, and its database file (resolved once per connection).
             let mut conn: Option<(DbConn, Option<std::path::PathBuf>)> = None;
@@ -73,7 +72,7 @@ pub fn spawn<T: Send + Sync + 'static>(url: String, alive: Weak<T>, write_lock: 
                     return;
                 }
                 if conn.is_none() {
-                    conn = manager.connect().ok().map(|mut c| {
+                    conn = manager.open().ok().map(|mut c| {
                         let file = super::sqlite_file(&mut c);
                         (c, file)
                     });

@@ -29,7 +29,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2;
 
 use super::{Backend, DbConn, Manager, WriteLock};
 use crate::error::AppError;
@@ -60,7 +59,12 @@ pub struct GroupQueue {
 
 impl GroupQueue {
     /// Starts the lane threads; each opens its connection on its first group.
-    pub fn new(backend: Backend, url: &str, write_lock: Arc<WriteLock>) -> GroupQueue {
+    pub fn new(
+        backend: Backend,
+        url: &str,
+        health: Arc<super::Health>,
+        write_lock: Arc<WriteLock>,
+    ) -> GroupQueue {
         let lanes = match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => PG_LANES,
@@ -73,6 +77,7 @@ impl GroupQueue {
                     manager: Manager {
                         backend,
                         url: url.to_string(),
+                        health: health.clone(),
                     },
                     writer: None,
                     syncer: None,
@@ -155,7 +160,9 @@ impl Lane {
     /// away (see `checkpoint.rs`), so its own auto-checkpoint is only a far backstop
     /// (about 400 MB).
     fn open_writer(&mut self) -> Option<DbConn> {
-        let mut c = r2d2::ManageConnection::connect(&self.manager)
+        let mut c = self
+            .manager
+            .open()
             .map_err(|e| tracing::warn!(error = %e, "group writer connection failed"))
             .ok()?;
         if self.manager.backend == Backend::Sqlite && self.syncer.is_none() {
@@ -176,20 +183,29 @@ impl Lane {
         if self.writer.is_none() {
             self.writer = self.open_writer();
         }
-        let Some(conn) = self.writer.as_mut() else {
-            // Dropping the jobs drops their answer channels: each caller gets 503.
-            return;
-        };
         let begin = match self.manager.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        if let Err(e) = conn.batch_execute(begin) {
-            tracing::warn!(error = %e, "group transaction could not begin");
-            // Start the next group on a fresh connection.
-            self.writer = None;
+        let Some(mut conn) = self.writer.take() else {
+            // Dropping the jobs drops their answer channels: each caller gets 503.
             return;
+        };
+        if let Err(e) = conn.batch_execute(begin) {
+            // The connection may have died while idle (a database restart): one more try on
+            // a fresh connection before the group's callers get 503.
+            tracing::warn!(error = %e, "group transaction could not begin; reconnecting");
+            drop(conn);
+            let Some(mut fresh) = self.open_writer() else {
+                return;
+            };
+            if let Err(e) = fresh.batch_execute(begin) {
+                tracing::warn!(error = %e, "group transaction could not begin");
+                return;
+            }
+            conn = fresh;
         }
+        let conn = self.writer.insert(conn);
         let mut tail = Tail::new();
         let completions: Vec<Completion> =
             jobs.into_iter().map(|job| job(conn, &mut tail)).collect();

@@ -106,6 +106,14 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; \
      PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;";
 
+/// How long a request waits for a pooled connection under load before it answers 503. The
+/// pool retries a failed connect with a back-off capped at half of this, so it also bounds
+/// how long after the database is back the pool takes to notice.
+const POOL_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// How long a request waits for a connection while the last connect failed.
+const DOWN_WAIT: Duration = Duration::from_millis(750);
+
 /// Per-connection PostgreSQL settings. diesel keeps each connection's statements prepared,
 /// and after five runs PostgreSQL may switch a prepared statement to a generic plan chosen
 /// for the table sizes of that moment: on a new installation, a sequential scan of a then
@@ -114,42 +122,122 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 /// tens of microseconds of planning per statement and always fit the data.
 const PG_SETTINGS: &str = "SET plan_cache_mode = force_custom_plan;";
 
+/// How the database looked to this process lately, shared by the pool's manager, the
+/// writer lanes and `Db::conn`.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// Bumped when a pooled connection came back broken (lost to a restart or fail-over,
+    /// or left in a transaction): every connection opened before is then replaced at its
+    /// next checkout, so one lost connection retires its idle siblings, which died with it.
+    epoch: std::sync::atomic::AtomicU64,
+    /// The last attempt to connect failed: callers then wait briefly for a connection and
+    /// answer 503 instead of queueing for the pool's full timeout.
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Health {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn retire_connections(&self) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The last connection attempt failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// A pooled connection: the connection and the [`Health`] epoch it was opened in.
+pub struct PooledDbConn {
+    conn: DbConn,
+    epoch: u64,
+}
+
+impl std::ops::Deref for PooledDbConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledDbConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 /// r2d2 manager that opens the backend the URL names, and nothing else.
 pub struct Manager {
     backend: Backend,
     url: String,
+    health: Arc<Health>,
+}
+
+impl Manager {
+    /// Opens a connection outside the pool (the writer lanes), recording whether the
+    /// database answered.
+    fn open(&self) -> Result<DbConn, r2d2::Error> {
+        let opened = match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url)
+                .map_err(r2d2::Error::ConnectionError)
+                .and_then(|mut conn| {
+                    conn.batch_execute(PG_SETTINGS)
+                        .map_err(r2d2::Error::QueryError)?;
+                    Ok(DbConn::Pg(conn))
+                }),
+            Backend::Sqlite => diesel::SqliteConnection::establish(&self.url)
+                .map_err(r2d2::Error::ConnectionError)
+                .and_then(|mut conn| {
+                    conn.batch_execute(SQLITE_PRAGMAS)
+                        .map_err(r2d2::Error::QueryError)?;
+                    Ok(DbConn::Sqlite(conn))
+                }),
+        };
+        self.health.set_down(opened.is_err());
+        opened
+    }
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = PooledDbConn;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match self.backend {
-            Backend::Postgres => {
-                let mut conn = diesel::PgConnection::establish(&self.url)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute(PG_SETTINGS)
-                    .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Pg(conn))
-            }
-            Backend::Sqlite => {
-                let mut conn = diesel::SqliteConnection::establish(&self.url)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute(SQLITE_PRAGMAS)
-                    .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
-            }
+    fn connect(&self) -> Result<PooledDbConn, r2d2::Error> {
+        // The epoch is read before connecting: a connection that races a retirement is
+        // retired with the others rather than kept.
+        let epoch = self.health.epoch();
+        let conn = self.open()?;
+        Ok(PooledDbConn { conn, epoch })
+    }
+
+    /// Run at every checkout, so it costs no round trip: a connection opened before the
+    /// last retirement is replaced; any other is trusted until a query says otherwise.
+    fn is_valid(&self, conn: &mut PooledDbConn) -> Result<(), r2d2::Error> {
+        if conn.epoch == self.health.epoch() {
+            Ok(())
+        } else {
+            Err(r2d2::Error::QueryError(
+                diesel::result::Error::BrokenTransactionManager,
+            ))
         }
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// diesel marks a connection broken when libpq lost it (its transaction state turns
+    /// unknown) or when it comes back inside a transaction (a panic mid-transaction): such a
+    /// connection is dropped, never handed out again.
+    fn has_broken(&self, conn: &mut PooledDbConn) -> bool {
+        let broken = diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn);
+        if broken && conn.epoch == self.health.epoch() {
+            self.health.retire_connections();
+        }
+        broken
     }
 }
 
@@ -165,6 +253,12 @@ pub type WriteLock = parking_lot::FairMutex<()>;
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    health: Arc<Health>,
+    /// One permit per pooled connection: `read` and `write` wait for one here, without a
+    /// thread, before they take a blocking thread. Without it every waiting request held a
+    /// blocking thread (actix allows hundreds), and under a 200-phone soak those threads
+    /// and their allocator caches grew the server past 2 GiB.
+    permits: Arc<tokio::sync::Semaphore>,
     backend: Backend,
     write_lock: Arc<WriteLock>,
     /// The writer lanes of the group commit (`write_grouped`).
@@ -177,15 +271,18 @@ pub struct Db {
 impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let backend = Backend::from_url(url);
+        let health = Arc::new(Health::default());
         let manager = Manager {
             backend,
             url: url.to_string(),
+            health: health.clone(),
         };
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
-            .test_on_check_out(false)
+            .connection_timeout(POOL_TIMEOUT)
+            // `is_valid` is an epoch comparison, not a query: cheap enough for every checkout.
+            .test_on_check_out(true)
             .build(manager)
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -195,12 +292,19 @@ impl Db {
                 )
             })?;
         let write_lock = Arc::new(WriteLock::new(()));
-        let group = Arc::new(group::GroupQueue::new(backend, url, write_lock.clone()));
+        let group = Arc::new(group::GroupQueue::new(
+            backend,
+            url,
+            health.clone(),
+            write_lock.clone(),
+        ));
         if backend == Backend::Sqlite {
             checkpoint::spawn(url.to_string(), Arc::downgrade(&group), write_lock.clone());
         }
         Ok(Db {
             pool,
+            health,
+            permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
             backend,
             write_lock,
             group,
@@ -216,9 +320,21 @@ impl Db {
         &self.pool
     }
 
-    /// A connection for synchronous callers (CLI, bootstrap, benchmarks).
+    /// What this process last saw of the database.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// A connection for synchronous callers (CLI, bootstrap, benchmarks). While the database
+    /// is unreachable this waits [`DOWN_WAIT`] at most, so every request answers 503 at once
+    /// instead of queueing for the pool's timeout.
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
-        self.pool.get().map_err(|e| {
+        let got = if self.health.is_down() {
+            self.pool.get_timeout(DOWN_WAIT)
+        } else {
+            self.pool.get()
+        };
+        got.map_err(|e| {
             tracing::warn!(error = %e, "database pool checkout failed");
             AppError::Unavailable
         })
@@ -230,13 +346,32 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self.permit().await?;
         let db = self.clone();
         actix_web::web::block(move || {
+            let _permit = permit;
             let mut conn = db.conn()?;
             f(&mut conn)
         })
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Waits, without holding a thread, for a turn at a pooled connection; as long as a
+    /// checkout would wait (503 after that).
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let wait = if self.health.is_down() {
+            DOWN_WAIT
+        } else {
+            POOL_TIMEOUT
+        };
+        match tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                tracing::warn!("no database connection free in time");
+                Err(AppError::Unavailable)
+            }
+        }
     }
 
     /// Runs `f` in one write transaction, off the async workers.
@@ -245,10 +380,19 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        // On SQLite a write waits for the writer lock before it takes a connection (see
+        // `write_blocking_inner`): holding a permit there would starve the readers.
+        let permit = match self.backend {
+            Backend::Postgres => Some(self.permit().await?),
+            Backend::Sqlite => None,
+        };
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f))
-            .await
-            .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        actix_web::web::block(move || {
+            let _permit = permit;
+            db.write_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// How many `write` transactions have ended in this process (grouped sync writes, which

@@ -43,7 +43,7 @@ async fn named(state: &AppState, event: Event) -> AppResult<EventResponse> {
 pub async fn create_event(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateEventRequest>,
+    body: crate::extract::Json<CreateEventRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let (office_id, channel_key, area_code) = (
@@ -156,7 +156,7 @@ pub async fn update_event(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<UpdateEventRequest>,
+    body: crate::extract::Json<UpdateEventRequest>,
 ) -> AppResult<web::Json<EventResponse>> {
     let event = service::update(&state, &user, id.into_inner(), body.into_inner()).await?;
     Ok(web::Json(named(&state, event).await?))
@@ -231,7 +231,7 @@ pub async fn return_event(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<ReturnEventRequest>,
+    body: crate::extract::Json<ReturnEventRequest>,
 ) -> AppResult<web::Json<EventResponse>> {
     let comment = body.into_inner().comment;
     let event = service::review(&state, &user, id.into_inner(), Review::Return, comment).await?;
@@ -290,7 +290,7 @@ pub async fn put_event_staff(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(String, String)>,
-    body: web::Json<StaffHoursRequest>,
+    body: crate::extract::Json<StaffHoursRequest>,
 ) -> AppResult<web::Json<StaffResponse>> {
     let (id, staff_id) = path.into_inner();
     let row = service::put_staff(&state, &user, id, staff_id, body.into_inner().hours).await?;

@@ -32,7 +32,7 @@ pub async fn create_office(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    body: web::Json<CreateOfficeRequest>,
+    body: crate::extract::Json<CreateOfficeRequest>,
 ) -> AppResult<HttpResponse> {
     let addr = state.client_addr(&req);
     let office = service::create(&state, &user, body.into_inner(), addr).await?;
@@ -111,7 +111,7 @@ pub async fn update_office(
     req: HttpRequest,
     user: AuthUser,
     path: web::Path<String>,
-    body: web::Json<UpdateOfficeRequest>,
+    body: crate::extract::Json<UpdateOfficeRequest>,
 ) -> AppResult<web::Json<OfficeResponse>> {
     let addr = state.client_addr(&req);
     let office = service::update(&state, &user, path.into_inner(), body.into_inner(), addr).await?;

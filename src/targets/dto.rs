@@ -20,8 +20,9 @@ pub struct SetTargetRequest {
     /// At least 0; 0 when absent.
     #[schema(example = 1113)]
     pub baseline_activations: Option<i64>,
-    /// `YYYY-MM-DD`, the day the baseline was counted; not after the target year.
-    #[schema(value_type = Option<String>, format = Date, example = "2024-01-31")]
+    /// `YYYY-MM-DD`, the day the baseline was counted; not after the target year. Blank
+    /// or null: no date.
+    #[schema(schema_with = crate::docs::date_or_blank)]
     pub baseline_date: Option<String>,
 }
 

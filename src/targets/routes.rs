@@ -33,7 +33,7 @@ pub async fn set_target(
     req: HttpRequest,
     user: AuthUser,
     path: web::Path<(String, i32)>,
-    body: web::Json<SetTargetRequest>,
+    body: crate::extract::Json<SetTargetRequest>,
 ) -> AppResult<web::Json<TargetResponse>> {
     let (office_id, year) = path.into_inner();
     let addr = state.client_addr(&req);

@@ -33,7 +33,7 @@ pub async fn create_user(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    body: web::Json<CreateUserRequest>,
+    body: crate::extract::Json<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
     let addr = state.client_addr(&req);
     let created = service::create(&state, &user, body.into_inner(), addr).await?;
@@ -114,7 +114,7 @@ pub async fn update_user(
     req: HttpRequest,
     user: AuthUser,
     path: web::Path<String>,
-    body: web::Json<UpdateUserRequest>,
+    body: crate::extract::Json<UpdateUserRequest>,
 ) -> AppResult<web::Json<UserResponse>> {
     let addr = state.client_addr(&req);
     let updated =

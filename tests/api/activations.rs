@@ -904,7 +904,7 @@ async fn a_created_item_is_readable_through_a_new_connection_at_once() {
         activations::table
             .filter(activations::id.eq(&id))
             .count()
-            .get_result::<i64>(&mut *conn)
+            .get_result::<i64>(&mut **conn)
             .expect("count")
     })
     .await

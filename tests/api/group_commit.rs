@@ -39,7 +39,7 @@ async fn stored_keys(app: &TestApp, prefix: &str) -> Vec<String> {
             .filter(settings::key.like(pattern))
             .select(settings::key)
             .order(settings::key)
-            .load(&mut *conn)
+            .load(&mut **conn)
             .expect("load")
     })
     .await

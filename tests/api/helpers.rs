@@ -542,7 +542,7 @@ impl TestApp {
             use diesel::RunQueryDsl;
             let mut conn = db.conn().expect("connection");
             let row: CountRow = diesel::sql_query(sql)
-                .get_result(&mut *conn)
+                .get_result(&mut **conn)
                 .expect("count query");
             row.n
         })

@@ -241,7 +241,7 @@ async fn a_write_is_readable_through_a_new_connection_once_acknowledged() {
         jemput::schema::audit_log::table
             .filter(jemput::schema::audit_log::action.eq("login"))
             .count()
-            .get_result::<i64>(&mut *conn)
+            .get_result::<i64>(&mut **conn)
             .expect("count")
     })
     .await
