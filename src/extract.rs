@@ -20,10 +20,7 @@ use crate::error::{AppError, FieldError, Msg};
 /// Longest field name an error repeats (a key is client text too).
 const MAX_NAME: usize = 64;
 
-/// A character no text field accepts.
-pub fn is_refused(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
+pub use crate::domain::is_refused;
 
 fn control_error(field: &str) -> FieldError {
     let mut name: String = field
@@ -34,14 +31,7 @@ fn control_error(field: &str) -> FieldError {
     if field.chars().count() > MAX_NAME {
         name.push('…');
     }
-    FieldError::new(
-        name,
-        "control_character",
-        Msg::new(
-            "Control characters (such as NUL) are not allowed.",
-            "Karakter kontrol (seperti NUL) tidak diizinkan.",
-        ),
-    )
+    crate::domain::control_character(name)
 }
 
 /// A JSON body, like `actix_web::web::Json` (the same limit, content type rule and problem

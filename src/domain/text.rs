@@ -23,7 +23,29 @@ pub fn optional_text(
     }
 }
 
+/// A character no text field accepts: control characters (PostgreSQL cannot store a NUL,
+/// and no field has a use for the others), except tab and line breaks for multi-line text.
+pub fn is_refused(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The field error for a text with a refused character.
+pub fn control_character(field: impl Into<String>) -> FieldError {
+    FieldError::new(
+        field,
+        "control_character",
+        Msg::new(
+            "Control characters (such as NUL) are not allowed.",
+            "Karakter kontrol (seperti NUL) tidak diizinkan.",
+        ),
+    )
+}
+
 fn max_len(field: &str, v: &str, max: usize) -> Result<String, FieldError> {
+    // The API refuses these at its edge; the web app's forms reach the same rules here.
+    if v.chars().any(is_refused) {
+        return Err(control_character(field));
+    }
     if v.chars().count() > max {
         Err(FieldError::new(
             field,

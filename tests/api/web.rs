@@ -880,6 +880,20 @@ async fn an_admin_manages_staff_offices_and_targets_from_the_pages() {
         )
         .await;
     assert_eq!(p.status, 303);
+    // A NUL typed into a form (PostgreSQL cannot store one) is a 422 page naming the field,
+    // on both backends, and changes nothing.
+    let p = b
+        .post(
+            &format!("/app/offices/{kotabaru}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Kotabaru\u{0}x"),
+                ("timezone", "Asia/Makassar"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert!(p.text().contains("name"), "{}", p.body);
     let a = w
         .app
         .get(&format!("/offices/{kotabaru}"), &admin.token)
