@@ -1,6 +1,8 @@
 //! Admin pages: staff accounts (create, deactivate, set a new password), the office tree
 //! (create, edit) and the yearly targets, through the same services and rules as the API.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -30,6 +32,34 @@ async fn admin(
         return Err(page::error(ctx, e));
     }
     Ok((session, ctx))
+}
+
+/// A state-changing request on an admin page: the session, the form and the page context
+/// after the CSRF check; with `admin_only`, also refused (403 page) for anyone but an admin.
+/// (The services check roles too; the pages that read before they write ask for it here.)
+async fn post(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &[u8],
+    section: &'static str,
+    admin_only: bool,
+) -> Result<(WebSession, HashMap<String, String>, Ctx), HttpResponse> {
+    let (session, form) = page::require_post(req, state, body).await?;
+    let ctx = Ctx::new(req, Some(&session), section);
+    if admin_only {
+        if let Err(e) = session.user.require(Role::Admin) {
+            return Err(page::error(ctx, e));
+        }
+    }
+    Ok((session, form, ctx))
+}
+
+/// After a change: back to the list (`to`), or the error page naming what was wrong.
+fn done<T>(ctx: Ctx, outcome: Result<T, AppError>, to: &str) -> HttpResponse {
+    match outcome {
+        Ok(_) => page::see_other(to),
+        Err(e) => page::error(ctx, e),
+    }
 }
 
 /// Offices in scope, the tree in order (a parent before its children).
@@ -157,11 +187,10 @@ pub async fn create_user(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (session, form) = match page::require_post(&req, &state, &body).await {
+    let (session, form, ctx) = match post(&req, &state, &body, "users", false).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let ctx = Ctx::new(&req, Some(&session), "users");
     let addr = state.client_addr(&req);
     let created = crate::users::service::create(
         &state,
@@ -176,10 +205,7 @@ pub async fn create_user(
         addr,
     )
     .await;
-    match created {
-        Ok(_) => page::see_other("/app/users?done=created"),
-        Err(e) => page::error(ctx, e),
-    }
+    done(ctx, created, "/app/users?done=created")
 }
 
 pub async fn update_user(
@@ -188,14 +214,10 @@ pub async fn update_user(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (session, form) = match page::require_post(&req, &state, &body).await {
+    let (session, form, ctx) = match post(&req, &state, &body, "users", true).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let ctx = Ctx::new(&req, Some(&session), "users");
-    if let Err(e) = session.user.require(Role::Admin) {
-        return page::error(ctx, e);
-    }
     let change = match form.get("action").map(String::as_str) {
         Some("deactivate") => UpdateUserRequest {
             role: None,
@@ -226,11 +248,9 @@ pub async fn update_user(
         }
     };
     let addr = state.client_addr(&req);
-    match crate::users::service::update(&state, &session.user, id.into_inner(), change, addr).await
-    {
-        Ok(_) => page::see_other("/app/users?done=updated"),
-        Err(e) => page::error(ctx, e),
-    }
+    let updated =
+        crate::users::service::update(&state, &session.user, id.into_inner(), change, addr).await;
+    done(ctx, updated, "/app/users?done=updated")
 }
 
 pub struct OfficeRow {
@@ -299,11 +319,10 @@ pub async fn create_office(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (session, form) = match page::require_post(&req, &state, &body).await {
+    let (session, form, ctx) = match post(&req, &state, &body, "offices", false).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let ctx = Ctx::new(&req, Some(&session), "offices");
     let addr = state.client_addr(&req);
     let created = crate::offices::service::create(
         &state,
@@ -319,10 +338,7 @@ pub async fn create_office(
         addr,
     )
     .await;
-    match created {
-        Ok(_) => page::see_other("/app/offices?done=created"),
-        Err(e) => page::error(ctx, e),
-    }
+    done(ctx, created, "/app/offices?done=created")
 }
 
 pub async fn update_office(
@@ -331,11 +347,10 @@ pub async fn update_office(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (session, form) = match page::require_post(&req, &state, &body).await {
+    let (session, form, ctx) = match post(&req, &state, &body, "offices", false).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let ctx = Ctx::new(&req, Some(&session), "offices");
     let addr = state.client_addr(&req);
     let updated = crate::offices::service::update(
         &state,
@@ -349,10 +364,7 @@ pub async fn update_office(
         addr,
     )
     .await;
-    match updated {
-        Ok(_) => page::see_other("/app/offices?done=updated"),
-        Err(e) => page::error(ctx, e),
-    }
+    done(ctx, updated, "/app/offices?done=updated")
 }
 
 pub struct TargetRow {
@@ -465,14 +477,10 @@ pub async fn set_target(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (session, form) = match page::require_post(&req, &state, &body).await {
+    let (session, form, ctx) = match post(&req, &state, &body, "targets", true).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let ctx = Ctx::new(&req, Some(&session), "targets");
-    if let Err(e) = session.user.require(Role::Admin) {
-        return page::error(ctx, e);
-    }
     let mut v = crate::error::Validator::new();
     let office_id = get(&form, "office_id").unwrap_or_default();
     let year = v.check(
@@ -520,11 +528,9 @@ pub async fn set_target(
         addr,
     )
     .await;
-    match set {
-        Ok(_) => page::see_other(&format!(
-            "/app/targets?office_id={}&done=updated",
-            page::urlencode(&office_id)
-        )),
-        Err(e) => page::error(ctx, e),
-    }
+    let to = format!(
+        "/app/targets?office_id={}&done=updated",
+        page::urlencode(&office_id)
+    );
+    done(ctx, set, &to)
 }
