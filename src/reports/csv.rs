@@ -9,17 +9,7 @@ use super::dto::*;
 
 /// Does the client prefer CSV? (`text/csv` anywhere in `Accept` with a non-zero weight.)
 pub fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            accept.split(',').any(|part| {
-                let mut it = part.split(';');
-                let media = it.next().unwrap_or("").trim();
-                let zero = it.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-                media.eq_ignore_ascii_case("text/csv") && !zero
-            })
-        })
+    super::accepts(req, "text/csv")
 }
 
 /// A report as CSV rows.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::dto::*;
+use super::rollup::REASONS;
 use crate::error::Lang;
 
 /// One cell. Numbers keep full precision; the variant says how to show them.
@@ -168,18 +169,6 @@ impl Labels {
 pub trait ToSheets {
     fn sheets(&self, l: &Labels) -> Vec<Sheet>;
 }
-
-const REASONS: [&str; 9] = [
-    "no_smartphone",
-    "phone_no_camera",
-    "no_signal",
-    "ektp_not_recorded",
-    "data_mismatch",
-    "no_email",
-    "declined",
-    "app_error",
-    "other",
-];
 
 impl ToSheets for YieldResponse {
     fn sheets(&self, l: &Labels) -> Vec<Sheet> {

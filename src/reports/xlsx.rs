@@ -13,22 +13,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 /// Does the client ask for XLSX? (its media type in `Accept` with a non-zero weight.)
 pub fn wants_xlsx(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            accept.split(',').any(|part| {
-                let mut it = part.split(';');
-                let media = it.next().unwrap_or("").trim();
-                let zero = it.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                media.eq_ignore_ascii_case(XLSX) && !zero
-            })
-        })
+    super::accepts(req, XLSX)
 }
 
 /// The workbook's bytes: one worksheet per sheet, the header row bold and frozen.
