@@ -18,44 +18,6 @@ use jemput::db::{Backend, Db};
 #[path = "reports.rs"]
 mod data;
 
-struct Args {
-    activations: usize,
-    database_url: Option<String>,
-    iterations: usize,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        activations: 1_000_000,
-        database_url: std::env::var("BENCH_DATABASE_URL").ok(),
-        iterations: 20,
-    };
-    let argv: Vec<String> = std::env::args().collect();
-    let mut i = 1;
-    while i < argv.len() {
-        let next = argv.get(i + 1).cloned();
-        match argv[i].as_str() {
-            "--activations" => {
-                a.activations = next
-                    .and_then(|v| v.replace('_', "").parse().ok())
-                    .unwrap_or(a.activations);
-                i += 1;
-            }
-            "--database-url" => {
-                a.database_url = next;
-                i += 1;
-            }
-            "--iterations" => {
-                a.iterations = next.and_then(|v| v.parse().ok()).unwrap_or(a.iterations);
-                i += 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    a
-}
-
 fn session_cookie(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get_all(reqwest::header::SET_COOKIE)
@@ -68,7 +30,10 @@ fn session_cookie(resp: &reqwest::Response) -> Option<String> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args = args();
+    // reqwest is built without a TLS provider of its own (the tests and benches share
+    // jemput's aws-lc-rs): install it before the first client, as reports.rs does.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let args = data::args_with(20);
     let (url, _dir) = data::fresh_database(&args.database_url);
     let backend = Backend::from_url(&url);
     let db = Db::connect(&url, 8).expect("open");

@@ -36,17 +36,23 @@ const CHANNELS: [&str; 11] = [
 const TZS: [&str; 3] = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"];
 pub(crate) const PASSWORD: &str = "bench-password-123";
 
-struct Args {
-    activations: usize,
-    database_url: Option<String>,
-    iterations: usize,
+pub(crate) struct Args {
+    pub(crate) activations: usize,
+    pub(crate) database_url: Option<String>,
+    pub(crate) iterations: usize,
 }
 
 fn args() -> Args {
+    args_with(30)
+}
+
+/// `--activations`, `--database-url` and `--iterations` (the page benchmark reads them too,
+/// with its own default number of loads).
+pub(crate) fn args_with(iterations: usize) -> Args {
     let mut a = Args {
         activations: 1_000_000,
         database_url: std::env::var("BENCH_DATABASE_URL").ok(),
-        iterations: 30,
+        iterations,
     };
     let argv: Vec<String> = std::env::args().collect();
     let mut i = 1;

@@ -7,14 +7,16 @@
 # For each backend: generates the activations (514 regencies, 11 channels, a year) into a
 # fresh database, then prints p50/p99 of every report endpoint through HTTP for one regency
 # and for the nation, beside one hand-written SQL query over the raw rows.
+# BENCH=pages runs the web pages' benchmark (benches/pages.rs) over the same data instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 activations="${ACTIVATIONS:-1000000}"
 iterations="${ITERATIONS:-30}"
+bench_name="${BENCH:-reports}"
 backends="${BACKENDS:-sqlite postgres}"
 
-cargo build --release --bench reports --quiet
-bench="$(ls -t target/release/deps/reports-* | grep -v '\.d$' | head -1)"
+cargo build --release --bench "$bench_name" --quiet
+bench="$(ls -t target/release/deps/"$bench_name"-* | grep -v '\.d$' | head -1)"
 
 for backend in $backends; do
   case "$backend" in
