@@ -25,6 +25,7 @@ mod ops_tls;
 mod ops_upgrade;
 mod ops_users;
 mod platform;
+mod refresh_grace;
 mod reports;
 mod schema_parity;
 mod security;
