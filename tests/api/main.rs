@@ -15,6 +15,7 @@ mod demo;
 mod doc_examples;
 mod edge;
 mod events;
+mod field_app;
 mod group_commit;
 mod offices;
 mod openapi_honesty;

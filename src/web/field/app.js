@@ -224,10 +224,7 @@ const queueItems = () => getAll('queue');
 const pendingOf = (items) => items.filter((q) => q.state === 'pending');
 
 async function enqueue(item) {
-  if (quotaFull) throw new DOMException('full', 'QuotaExceededError');
   await tx('queue', 'readwrite', (s) => { s.queue.put(item); });
-  quotaFull = false;
-  renderQuota();
   changed();
 }
 
@@ -263,6 +260,8 @@ function sync(why) {
       await pushHours();
       await pull();
       backoffMs = 0;
+      // Records left the phone: there is room again (a full storage blocked new entries).
+      quotaFull = false;
       $('#login-why').hidden = true;
       status('Terkirim, ' + new Date().toLocaleTimeString('id-ID', { hour: '2-digit', minute: '2-digit' }) + '.');
     } catch (e) {
@@ -274,8 +273,8 @@ function sync(why) {
         const wait = e instanceof Busy && e.ms != null ? Math.max(e.ms, 1000)
           : backoffMs / 2 + Math.random() * backoffMs / 2;
         schedule(wait);
-        const what = e instanceof Busy ? 'server sibuk' : 'tidak ada sinyal';
-        status(`Belum terkirim (${what}). Dicoba lagi dalam ${Math.ceil(wait / 1000)} detik.`);
+        if (!navigator.onLine) status('Luring: dikirim otomatis saat ada sinyal.');
+        else status(`Belum terkirim (${e instanceof Busy ? 'server sibuk' : 'tidak ada jawaban'}). Dicoba lagi dalam ${Math.ceil(wait / 1000)} detik.`);
       } else {
         report(e);
       }
@@ -427,7 +426,7 @@ async function render() {
     queueItems(), getAll('events'), getAll('channels'), getAll('staff')]);
   const pending = pendingOf(items);
   $('#pending-count').textContent = String(pending.length);
-  $('#who').textContent = user ? user.full_name || user.username : '';
+  $('#who').textContent = user ? ' · ' + (user.full_name || user.username) : '';
   $('#logout').hidden = !user;
   $('#work').hidden = !user;
   if (!user) showLogin(false);
@@ -474,6 +473,8 @@ function renderEvent(ev, chName, staff, items) {
   const p = (text, cls) => { const el = document.createElement('p'); el.textContent = text; if (cls) el.className = cls; info.append(el); };
   p(`${chName.get(ev.channel_key) || ev.channel_key} · ${fmtDate(ev.starts_at)}${ev.venue ? ' · ' + ev.venue : ''}`);
   p('Status: ' + (STATUS_ID[ev.status] || ev.status) + (ev.local ? ' (belum terkirim)' : ''), 'event-status');
+  const team = staff.filter((r) => r.event_id === ev.id);
+  if (team.length) p('Petugas: ' + team.map((r) => `${r.full_name} (${String(r.hours).replace('.', ',')} jam)`).join(', '));
   if (ev.status === 'returned' && ev.review_comment) p('Catatan supervisor: ' + ev.review_comment, 'banner warn');
   const approved = ev.status === 'approved';
   blocked.hidden = !approved;
@@ -495,7 +496,10 @@ function renderEvent(ev, chName, staff, items) {
 const WHAT_TO_DO = {
   validation_failed: 'Periksa isian yang disebut, lalu catat ulang dengan benar dan buang yang ini.',
   not_found: 'Kegiatannya belum ada di server: kirim kegiatan dulu, lalu tekan "Kirim ulang".',
-  conflict: 'Kegiatan sudah disetujui atau data ini berbeda dengan yang sudah ada di server. Hubungi supervisor; tekan "Kirim ulang" bila kegiatannya sudah dikembalikan.',
+  // `rejected` with code conflict: the event is approved.
+  conflict: 'Minta supervisor mengembalikan laporan kegiatan bila percobaan ini masih perlu dicatat, lalu tekan "Kirim ulang". Bila tidak, buang catatan ini.',
+  // `conflict` status: another record holds this id on the server.
+  clash: 'Catatan di server yang dipakai. Laporkan ke kantor; unduh data tertunda sebagai bukti, lalu buang catatan ini.',
   forbidden: 'Catatan ini bukan milik akun yang sedang masuk. Laporkan ke kantor.',
   malformed_request: 'Galat aplikasi. Unduh data tertunda dan kirim berkasnya ke kantor.',
 };
@@ -519,7 +523,7 @@ function renderProblems(items, events) {
     for (const f of e.errors || []) parts.push(`${f.field}: ${f.message || f.code}`);
     msg.textContent = parts.join(' ');
     const todo = document.createElement('p');
-    todo.textContent = WHAT_TO_DO[q.state === 'conflict' ? 'conflict' : e.code] || WHAT_TO_DO.conflict;
+    todo.textContent = WHAT_TO_DO[q.state === 'conflict' ? 'clash' : e.code] || WHAT_TO_DO.malformed_request;
     const again = document.createElement('button');
     again.type = 'button';
     again.className = 'small';
