@@ -2,7 +2,9 @@
 # Real-browser tests of the web app (tests/browser/): headless Debian Chromium driven by
 # Python Playwright, which uses that system browser (`playwright install` is never run).
 # Starts `jemput serve` on a temporary data directory loaded with the demo data, runs the
-# tests, stops the server. Takes a minute or two after the build.
+# tests, stops the server. The field app's tests (test_field.py) start a second server of
+# the same build themselves (JEMPUT_BIN), with short access tokens and restarts. Takes about
+# three minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +43,4 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$data/server.log"; exit 1; }
 
-JEMPUT_URL="http://127.0.0.1:$port" timeout 600 "$venv/bin/python" -m pytest -q tests/browser "$@"
+JEMPUT_URL="http://127.0.0.1:$port" JEMPUT_BIN="$bin" timeout 600 "$venv/bin/python" -m pytest -q tests/browser "$@"

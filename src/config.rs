@@ -174,9 +174,9 @@ pub struct Settings {
     /// from this machine (loopback), and nobody when JEMPUT_TRUST_PROXY is set.
     #[arg(long, env = "JEMPUT_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_secret)]
     pub metrics_token: Option<SecretString>,
-    /// Lifetime of access tokens, in seconds.
+    /// Lifetime of access tokens, in seconds (10 to 86400; short values are for tests).
     #[arg(long, env = "JEMPUT_ACCESS_TOKEN_TTL", global = true, default_value_t = 900,
-          value_parser = clap::value_parser!(u64).range(60..=86_400))]
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub access_token_ttl: u64,
     /// Lifetime of refresh tokens, in seconds (a phone may stay offline this long).
     #[arg(long, env = "JEMPUT_REFRESH_TOKEN_TTL", global = true, default_value_t = 30 * 86_400,
@@ -207,6 +207,22 @@ pub struct Settings {
     /// With TLS on, also listen here for plain HTTP and redirect every request to HTTPS.
     #[arg(long, env = "JEMPUT_HTTP_REDIRECT_BIND", global = true)]
     pub http_redirect_bind: Option<SocketAddr>,
+    /// A label added to the field app's version (`/field/`): changing it makes every phone
+    /// offer the new app shell even when the binary is the same build.
+    #[arg(long, env = "JEMPUT_FIELD_RELEASE", global = true, value_parser = parse_release)]
+    pub field_release: Option<String>,
+}
+
+fn parse_release(s: &str) -> Result<String, String> {
+    if s.is_empty()
+        || s.len() > 32
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return Err("1 to 32 letters, digits, '.', '_' or '-'".into());
+    }
+    Ok(s.to_string())
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -233,6 +249,7 @@ impl Settings {
             tls_cert: None,
             tls_key: None,
             http_redirect_bind: None,
+            field_release: None,
         }
     }
 

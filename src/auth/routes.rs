@@ -50,15 +50,17 @@ pub async fn login(
 
 /// Exchange a refresh token for a new access token and a new refresh token.
 ///
-/// The presented token is spent. Presenting a spent token again answers 401 and revokes
-/// every token descended from the same login.
+/// The presented token is spent. Presenting a spent token again within 60 s of its first
+/// use, while the refresh token it was exchanged for is still unused, answers that same pair
+/// (an answer lost on the way must not lock a phone out); otherwise it answers 401 and
+/// revokes every token descended from the same login.
 #[utoipa::path(
     tag = "auth",
     operation_id = "refresh_token",
     request_body = RefreshRequest,
     security(()),
     responses(
-        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 200, description = "New tokens (or, within the grace window, the same pair again)", body = TokenResponse),
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, expired, revoked or spent token", body = Problem, content_type = "application/problem+json"),
     )

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use diesel::prelude::*;
+use secrecy::ExposeSecret;
 
 use super::dto::MeResponse;
 use super::{throttle, tokens};
@@ -30,26 +31,37 @@ fn me(user: &User) -> Result<MeResponse, AppError> {
     })
 }
 
-/// Stores a new refresh token in `family` (a new login starts a new family).
+/// A refresh token as stored: its row id (also the `jti` of the access token issued beside
+/// it) and when it was made (that token's `iat`).
+struct Stored {
+    id: String,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// Stores the refresh token `token` in `family` (a new login starts a new family).
 fn store_refresh(
     conn: &mut DbConn,
     state: &AppState,
     user_id: &str,
     family: &str,
-) -> Result<String, AppError> {
-    let (token, hash) = tokens::new_refresh_token();
+    token: &str,
+) -> Result<Stored, AppError> {
     let now = crate::db::now();
+    let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(rt::table)
         .values((
-            rt::id.eq(uuid::Uuid::new_v4().to_string()),
+            rt::id.eq(&id),
             rt::user_id.eq(user_id),
             rt::family_id.eq(family),
-            rt::token_hash.eq(hash),
+            rt::token_hash.eq(tokens::hash_refresh_token(token)),
             rt::created_at.eq(now),
             rt::expires_at.eq(now + Duration::seconds(state.settings.refresh_token_ttl as i64)),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(Stored {
+        id,
+        created_at: now,
+    })
 }
 
 fn issue(
@@ -57,17 +69,22 @@ fn issue(
     user: &User,
     family: &str,
     refresh_token: String,
+    stored: &Stored,
 ) -> Result<Issued, AppError> {
     let ttl = state.settings.access_token_ttl;
     Ok(Issued {
         access_token: tokens::issue_access(
             &state.keys,
-            &user.id,
-            &user.role,
-            &user.office_id,
-            user.auth_epoch,
-            family,
-            ttl,
+            &tokens::AccessGrant {
+                user_id: &user.id,
+                role: &user.role,
+                office_id: &user.office_id,
+                epoch: user.auth_epoch,
+                family,
+                issued_at: stored.created_at.and_utc().timestamp(),
+                jti: &stored.id,
+                ttl_secs: ttl,
+            },
         )?,
         refresh_token,
         expires_in: ttl,
@@ -92,8 +109,9 @@ pub async fn login(
     let st = state.clone();
     authenticate(state, username, password, addr, move |c, user| {
         let family = uuid::Uuid::new_v4().to_string();
-        let refresh = store_refresh(c, &st, &user.id, &family)?;
-        issue(&st, user, &family, refresh)
+        let refresh = tokens::new_refresh_token();
+        let stored = store_refresh(c, &st, &user.id, &family, &refresh)?;
+        issue(&st, user, &family, refresh, &stored)
     })
     .await
 }
@@ -196,8 +214,15 @@ enum RefreshOutcome {
     Rejected,
 }
 
-/// Exchanges a refresh token for new tokens. A token presented twice revokes its whole
-/// family (OAuth 2.0 Security BCP §4.14): whoever holds either copy is logged out.
+/// How long after its first use a spent refresh token still answers its successor (while
+/// that successor is unused): a phone whose answer was lost in a village, or two tabs
+/// refreshing at once, are not locked out.
+pub const REFRESH_GRACE_SECS: i64 = 60;
+
+/// Exchanges a refresh token for new tokens. A spent token presented again within the
+/// grace window, while its successor is unused, answers that same successor pair; any
+/// other reuse revokes its whole family (OAuth 2.0 Security BCP §4.14): whoever holds
+/// either copy is logged out.
 pub async fn refresh(
     state: &AppState,
     presented: String,
@@ -227,7 +252,15 @@ pub async fn refresh(
             .set(rt::used_at.eq(Some(now)))
             .execute(c)?;
             let user = users_repo::find(c, &user_id)?;
+            let successor = tokens::successor_token(st.nik_key.expose_secret(), &presented);
             if spent == 0 {
+                if let Some(user) = user.as_ref().filter(|u| u.active) {
+                    if let Some(stored) = within_grace(c, &id, &family, &successor, now)? {
+                        return Ok(RefreshOutcome::Issued(issue(
+                            &st, user, &family, successor, &stored,
+                        )?));
+                    }
+                }
                 revoke_family(c, &family)?;
                 audit::record(
                     c,
@@ -245,8 +278,10 @@ pub async fn refresh(
             }
             match user {
                 Some(user) if user.active && expires_at > now => {
-                    let token = store_refresh(c, &st, &user.id, &family)?;
-                    Ok(RefreshOutcome::Issued(issue(&st, &user, &family, token)?))
+                    let stored = store_refresh(c, &st, &user.id, &family, &successor)?;
+                    Ok(RefreshOutcome::Issued(issue(
+                        &st, &user, &family, successor, &stored,
+                    )?))
                 }
                 _ => Ok(RefreshOutcome::Rejected),
             }
@@ -256,6 +291,39 @@ pub async fn refresh(
         RefreshOutcome::Issued(issued) => Ok(issued),
         RefreshOutcome::Rejected => Err(AppError::bad_refresh_token()),
     }
+}
+
+/// The successor of the spent token `id`, when the token was first used at most
+/// `REFRESH_GRACE_SECS` ago, is not revoked, and its successor is unused, unrevoked and
+/// unexpired: then the same pair is answered again instead of a revocation.
+fn within_grace(
+    c: &mut DbConn,
+    id: &str,
+    family: &str,
+    successor: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<Stored>, AppError> {
+    let spent: Option<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> = rt::table
+        .filter(rt::id.eq(id))
+        .select((rt::used_at, rt::revoked_at))
+        .first(c)
+        .optional()?;
+    let Some((Some(used_at), None)) = spent else {
+        return Ok(None);
+    };
+    if now - used_at > Duration::seconds(REFRESH_GRACE_SECS) {
+        return Ok(None);
+    }
+    let next = rt::table
+        .filter(rt::token_hash.eq(tokens::hash_refresh_token(successor)))
+        .filter(rt::family_id.eq(family))
+        .filter(rt::used_at.is_null())
+        .filter(rt::revoked_at.is_null())
+        .filter(rt::expires_at.gt(now))
+        .select((rt::id, rt::created_at))
+        .first::<(String, chrono::NaiveDateTime)>(c)
+        .optional()?;
+    Ok(next.map(|(id, created_at)| Stored { id, created_at }))
 }
 
 pub fn revoke_family(conn: &mut DbConn, family: &str) -> Result<(), AppError> {

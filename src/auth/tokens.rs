@@ -32,16 +32,31 @@ pub struct AccessClaims {
     pub fam: Option<String>,
 }
 
-pub fn issue_access(
-    keys: &KeyRing,
-    user_id: &str,
-    role: &str,
-    office_id: &str,
-    epoch: i32,
-    family: &str,
-    ttl_secs: u64,
-) -> Result<String, AppError> {
-    let now = chrono::Utc::now().timestamp();
+/// Who an access token is for and when it was issued. The issue time and the token id come
+/// from the refresh token issued beside it, so the same pair can be answered again within
+/// the refresh grace window (HS256 signs the same claims to the same token).
+pub struct AccessGrant<'a> {
+    pub user_id: &'a str,
+    pub role: &'a str,
+    pub office_id: &'a str,
+    pub epoch: i32,
+    pub family: &'a str,
+    pub issued_at: i64,
+    pub jti: &'a str,
+    pub ttl_secs: u64,
+}
+
+pub fn issue_access(keys: &KeyRing, grant: &AccessGrant<'_>) -> Result<String, AppError> {
+    let AccessGrant {
+        user_id,
+        role,
+        office_id,
+        epoch,
+        family,
+        issued_at: now,
+        jti,
+        ttl_secs,
+    } = *grant;
     let claims = AccessClaims {
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
@@ -49,7 +64,7 @@ pub fn issue_access(
         iat: now,
         nbf: now,
         exp: now + ttl_secs as i64,
-        jti: uuid::Uuid::new_v4().to_string(),
+        jti: jti.into(),
         role: role.into(),
         office: office_id.into(),
         epoch,
@@ -91,11 +106,25 @@ pub fn verify_access(keys: &KeyRing, token: &str) -> Result<AccessClaims, AppErr
     .map_err(|_| AppError::Unauthorized)
 }
 
-/// A new opaque refresh token (256 random bits) and the hash that is stored.
-pub fn new_refresh_token() -> (String, String) {
-    let token = crate::secrets::b64(&crate::secrets::random_bytes(32));
-    let hash = hash_refresh_token(&token);
-    (token, hash)
+/// A new opaque refresh token (256 random bits) for a new login.
+pub fn new_refresh_token() -> String {
+    crate::secrets::b64(&crate::secrets::random_bytes(32))
+}
+
+/// The refresh token that replaces `presented`: a keyed hash of it, so the server can
+/// answer the same successor again (the grace window) while storing only hashes. Without
+/// the installation's key nobody can compute it.
+pub fn successor_token(key: &[u8], presented: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length, so this never fails.
+    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    // Domain separation: the same key also hashes NIKs.
+    mac.update(b"jemput refresh successor\0");
+    mac.update(presented.as_bytes());
+    crate::secrets::b64(&mac.finalize().into_bytes())
 }
 
 pub fn hash_refresh_token(token: &str) -> String {

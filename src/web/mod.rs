@@ -8,6 +8,7 @@ pub mod assets;
 pub mod chart;
 pub mod csrf;
 pub mod events;
+pub mod field;
 pub mod fmt;
 pub mod page;
 pub mod pages;
@@ -19,6 +20,7 @@ use actix_web::web;
 
 /// Mounts `/app` (the caller adds it to the server beside the API).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(field::configure);
     cfg.service(web::redirect("/app", "/app/").see_other())
         .service(
             web::scope("/app")

@@ -13,6 +13,12 @@ pub const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
+/// The field app (`/field/`) is a script: its own files only, its worker and manifest from
+/// here, and fetches only to this server's API. `/app/` stays without any script of its own.
+pub const FIELD_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /// Swagger UI sets inline styles from its script, and draws icons from data: URIs; it
 /// still loads nothing from another origin.
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -30,6 +36,8 @@ pub async fn headers(
     let mut res = next.call(req).await?;
     let csp = if path == "/app" || path.starts_with("/app/") {
         APP_CSP
+    } else if path == "/field" || path.starts_with("/field/") {
+        FIELD_CSP
     } else if path == "/docs" || path.starts_with("/docs/") {
         DOCS_CSP
     } else {

@@ -76,8 +76,13 @@ async fn refresh_rotates_and_a_spent_token_revokes_the_family() {
         .unwrap_or("")
         .to_string();
     assert_ne!(r1, r2);
+    // Its successor used, r2 is spent too (the grace window is over for r1).
+    let r3 = app.refresh(&r2).await.assert_status(200)["refresh_token"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
 
-    // Presenting the spent r1 again: 401, and its successor r2 dies with it.
+    // Presenting the spent r1 again: 401, and its descendant r3 dies with it.
     app.request(
         Method::POST,
         "/auth/refresh",
@@ -90,14 +95,14 @@ async fn refresh_rotates_and_a_spent_token_revokes_the_family() {
         Method::POST,
         "/auth/refresh",
         None,
-        Some(&json!({"refresh_token": r2})),
+        Some(&json!({"refresh_token": r3})),
     )
     .await
     .assert_problem(401, "unauthorized");
 
     // Another login (another family) is untouched.
     let other = app.login(ROOT_USER, ROOT_PASSWORD).await;
-    let r3 = other.json["refresh_token"]
+    let r4 = other.json["refresh_token"]
         .as_str()
         .unwrap_or("")
         .to_string();
@@ -105,7 +110,7 @@ async fn refresh_rotates_and_a_spent_token_revokes_the_family() {
         Method::POST,
         "/auth/refresh",
         None,
-        Some(&json!({"refresh_token": r3})),
+        Some(&json!({"refresh_token": r4})),
     )
     .await
     .assert_status(200);

@@ -108,10 +108,18 @@ async fn logout_and_refresh_reuse_end_the_logins_access_tokens_at_once() {
         .expect("access")
         .to_string();
     app.get("/me", &renewed_access).await.assert_status(200);
+    // The laptop refreshes again, so the replay below is no lost answer (grace window) but
+    // a real reuse.
+    let renewed_refresh = renewed.json["refresh_token"].as_str().expect("refresh");
+    let again = app.refresh(renewed_refresh).await;
+    let again_access = again.assert_status(200)["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
     app.refresh(&laptop_refresh)
         .await
         .assert_problem(401, "unauthorized");
-    for token in [&laptop, &renewed_access] {
+    for token in [&laptop, &renewed_access, &again_access] {
         app.get("/me", token)
             .await
             .assert_problem(401, "unauthorized");

@@ -78,3 +78,100 @@ def phone(browser, base_url):
     )
     yield w
     w.close()
+
+
+# ---- The field app's tests run their own server: short-lived access tokens, and restarts
+# with another release label (a service-worker update) on the same port and data.
+
+import json
+import pathlib
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIELD_ACCESS_TTL = 10  # seconds: a token expires while the phone is "offline"
+
+
+class FieldServer:
+    """`jemput serve` over a copy of the demo data, which a test may restart."""
+
+    def __init__(self):
+        self.bin = os.environ.get("JEMPUT_BIN", str(ROOT / "target" / "debug" / "jemput"))
+        self.data = tempfile.mkdtemp(prefix="jemput-field-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        subprocess.run([self.bin, "seed", "demo"], env=self._env(), check=True, capture_output=True)
+
+    def _env(self, release=None):
+        env = dict(os.environ)
+        env.update(
+            JEMPUT_DATA_DIR=self.data,
+            JEMPUT_BIND=f"127.0.0.1:{self.port}",
+            JEMPUT_ACCESS_TOKEN_TTL=str(FIELD_ACCESS_TTL),
+        )
+        env.pop("DATABASE_URL", None)
+        if release:
+            env["JEMPUT_FIELD_RELEASE"] = release
+        return env
+
+    def start(self, release=None):
+        log = open(os.path.join(self.data, "server.log"), "ab")
+        self.proc = subprocess.Popen([self.bin, "serve"], env=self._env(release), stdout=log, stderr=log)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.25)
+        raise RuntimeError("the field test server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+    def restart(self, release=None):
+        self.stop()
+        self.start(release)
+
+    def api(self, method, path, body=None, token=None):
+        """One API call: (status, parsed JSON body or None)."""
+        req = urllib.request.Request(self.url + "/api/v1" + path, method=method)
+        req.add_header("Accept-Language", "id")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, data, timeout=30) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, json.loads(raw) if raw else None
+
+    def token(self, username, password="jemput-demo-2024"):
+        status, body = self.api("POST", "/auth/login", {"username": username, "password": password})
+        assert status == 200, body
+        return body["access_token"]
+
+
+@pytest.fixture(scope="session")
+def field_server():
+    server = FieldServer()
+    server.start()
+    yield server
+    server.stop()
+    import shutil
+
+    shutil.rmtree(server.data, ignore_errors=True)
