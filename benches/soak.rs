@@ -22,30 +22,38 @@ const BATCH: usize = 10;
 struct Endpoint {
     latencies_ms: Vec<f64>,
     errors: u64,
+    /// What went wrong ("503", "timeout", "items not stored", ...) and how often.
+    causes: BTreeMap<String, u64>,
 }
 
 type Stats = Arc<Mutex<BTreeMap<&'static str, Endpoint>>>;
 
-fn record(stats: &Stats, name: &'static str, started: Instant, ok: bool) {
+fn record(stats: &Stats, name: &'static str, started: Instant, outcome: Result<(), String>) {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut stats = stats.lock().expect("stats lock");
     let e = stats.entry(name).or_default();
     e.latencies_ms.push(ms);
-    if !ok {
+    if let Err(cause) = outcome {
         e.errors += 1;
+        *e.causes.entry(cause).or_default() += 1;
     }
 }
 
-/// Resident memory of a process in KiB (Linux `/proc`).
-fn rss_kib(pid: u32) -> Option<u64> {
+/// One `/proc/<pid>/status` field of a process in KiB (Linux).
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// Resident memory of a process in KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
 }
 
 fn items(event_id: &str) -> Value {
@@ -80,7 +88,7 @@ async fn phone(
     tokio::time::sleep(Duration::from_millis(offset)).await;
     while Instant::now() < until {
         let t = Instant::now();
-        let ok = match client
+        let outcome = match client
             .post(format!("{base}/api/v1/sync/activations"))
             .bearer_auth(&token)
             .json(&items(&event_id))
@@ -89,15 +97,20 @@ async fn phone(
         {
             Ok(r) if r.status().is_success() => {
                 let body: Value = r.json().await.unwrap_or(Value::Null);
-                body["results"].as_array().is_some_and(|results| {
+                let stored = body["results"].as_array().is_some_and(|results| {
                     results
                         .iter()
                         .all(|x| x["status"] == "created" || x["status"] == "duplicate")
-                })
+                });
+                if stored {
+                    Ok(())
+                } else {
+                    Err(format!("items not stored: {body}"))
+                }
             }
-            _ => false,
+            other => Err(cause(other)),
         };
-        record(&stats, "POST /sync/activations", t, ok);
+        record(&stats, "POST /sync/activations", t, outcome);
 
         let t = Instant::now();
         let mut url = format!("{base}/api/v1/sync/changes?limit=50");
@@ -105,17 +118,21 @@ async fn phone(
             url.push_str("&cursor=");
             url.push_str(c);
         }
-        let ok = match client.get(url).bearer_auth(&token).send().await {
+        let outcome = match client.get(url).bearer_auth(&token).send().await {
             Ok(r) if r.status().is_success() => {
                 let body: Value = r.json().await.unwrap_or(Value::Null);
                 if let Some(c) = body["next_cursor"].as_str() {
                     cursor = Some(c.to_string());
                 }
-                body["next_cursor"].is_string()
+                if body["next_cursor"].is_string() {
+                    Ok(())
+                } else {
+                    Err("no next_cursor".to_string())
+                }
             }
-            _ => false,
+            other => Err(cause(other)),
         };
-        record(&stats, "GET /sync/changes", t, ok);
+        record(&stats, "GET /sync/changes", t, outcome);
 
         for (name, path) in [
             (
@@ -128,19 +145,36 @@ async fn phone(
             ),
         ] {
             let t = Instant::now();
-            let ok = match client
+            let outcome = match client
                 .get(format!("{base}{path}"))
                 .bearer_auth(&token)
                 .send()
                 .await
             {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
+                Ok(r) if r.status().is_success() => {
+                    r.bytes().await.map(drop).map_err(|e| format!("body: {e}"))
+                }
+                other => Err(cause(other)),
             };
-            record(&stats, name, t, ok);
+            record(&stats, name, t, outcome);
         }
         let pause = rand::thread_rng().gen_range(500..1500);
         tokio::time::sleep(Duration::from_millis(pause)).await;
+    }
+}
+
+/// Why an answer is not a success: its status (with the problem's code), or the
+/// transport's error.
+fn cause(answer: Result<reqwest::Response, reqwest::Error>) -> String {
+    match answer {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let retry = r.headers().contains_key("retry-after");
+            format!("{status}{}", if retry { " with Retry-After" } else { "" })
+        }
+        Err(e) if e.is_timeout() => "no answer in 30 s".to_string(),
+        Err(e) if e.is_connect() => "connection refused".to_string(),
+        Err(e) => format!("transport: {e}"),
     }
 }
 
@@ -171,6 +205,8 @@ async fn main() {
     let phones: usize = args[3].parse().expect("phones");
     let events: Vec<String> = args[4..].to_vec();
 
+    // reqwest is built without a default TLS provider (the crate's is aws-lc-rs).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(phones)
         .timeout(Duration::from_secs(30))
@@ -209,9 +245,25 @@ async fn main() {
             .values()
             .map(|e| e.latencies_ms.len())
             .sum();
+        // The heap (anonymous) apart from mapped files and shared memory (SQLite's WAL
+        // index): tells a leak from a cache warming up.
+        let mib = |field| status_kib(pid, field).unwrap_or(0) / 1024;
+        // SQLite's part of the heap, as the server's /metrics says (loopback needs no token).
+        let sqlite = match client.get(format!("{base}/metrics")).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let sqlite = sqlite
+            .lines()
+            .find_map(|l| l.strip_prefix("sqlite_heap_bytes "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map_or("-".to_string(), |b| format!("{:.0}", b / 1_048_576.0));
         eprintln!(
-            "{elapsed:>4} s: {done} requests, server RSS {} MiB",
-            rss.unwrap_or(0) / 1024
+            "{elapsed:>4} s: {done} requests, server RSS {} MiB (anon {}, of it SQLite {sqlite}; file {}, shmem {})",
+            rss.unwrap_or(0) / 1024,
+            mib("RssAnon:"),
+            mib("RssFile:"),
+            mib("RssShmem:")
         );
     }
     for t in tasks {
@@ -242,6 +294,11 @@ async fn main() {
             percentile(&sorted, 99.0),
             sorted.last().copied().unwrap_or(0.0)
         );
+    }
+    for (name, e) in stats.iter() {
+        for (cause, n) in &e.causes {
+            println!("  {name}: {n} x {cause}");
+        }
     }
     let mib = |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
     let growth = match (rss_first_minute, rss_end) {

@@ -72,6 +72,11 @@ run_backend() {
   SOAK_TOKEN="$token" cargo bench --locked --quiet --bench soak -- "$base" "$server_pid" "$SECONDS_EACH" "$PHONES" "${events[@]}" \
     | tee "$work/$name-soak.txt" || status=1
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+  # What the server itself said went wrong (the log is removed with the work directory).
+  local warnings
+  warnings="$(grep -cE ' (WARN|ERROR) ' "$work/$name-server.log" || true)"
+  echo "server warnings and errors logged: $warnings"
+  grep -E ' (WARN|ERROR) ' "$work/$name-server.log" | sed -E 's/^[^ ]+ //' | sort | uniq -c | sort -rn | head -10 || true
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 

@@ -61,6 +61,13 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<
     ::metrics::gauge!("db_pool_connections").set(pool.connections as f64);
     ::metrics::gauge!("db_pool_idle_connections").set(pool.idle_connections as f64);
     ::metrics::gauge!("db_pool_max_size").set(state.db.pool().max_size() as f64);
+    if state.db.backend() == crate::db::Backend::Sqlite {
+        // SQLite's own heap (page caches, statements) apart from ours: what the soft heap
+        // limit in `db` bounds.
+        // SAFETY: sqlite3_memory_used only reads SQLite's global counter, under its own mutex.
+        let used = unsafe { libsqlite3_sys::sqlite3_memory_used() };
+        ::metrics::gauge!("sqlite_heap_bytes").set(used as f64);
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render()))

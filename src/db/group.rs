@@ -169,9 +169,12 @@ impl Lane {
             self.syncer = start_wal_sync(&mut c);
         }
         if self.syncer.is_some() {
-            c.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 100000")
-                .map_err(|e| tracing::warn!(error = %e, "group writer settings failed"))
-                .ok()?;
+            c.batch_execute(
+                "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 100000; \
+                 PRAGMA cache_size = -32000",
+            )
+            .map_err(|e| tracing::warn!(error = %e, "group writer settings failed"))
+            .ok()?;
         }
         Some(c)
     }
