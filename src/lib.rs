@@ -28,6 +28,7 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod sync;
+pub mod tallies;
 pub mod targets;
 pub mod telemetry;
 pub mod tls;

@@ -10,6 +10,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, citizens, events, offices, users};
+use crate::tallies::TallyChange;
 
 /// Rows per multi-row INSERT of the sync. Statements are prepared once per connection only
 /// when their shape is fixed, so rows go in full chunks of this size (a fixed-size array
@@ -56,6 +57,23 @@ pub struct Activation {
     pub void_reason: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+}
+
+impl Activation {
+    /// This stored activation entering (`sign = 1`) or leaving (`-1`) the tallies.
+    pub fn tally(&self, sign: i32) -> TallyChange {
+        TallyChange {
+            event_id: self.event_id.clone(),
+            office_id: self.office_id.clone(),
+            local_date: self.local_date,
+            outcome: self.outcome.clone(),
+            failure_reason: self.failure_reason.clone(),
+            age_band: self.age_band.clone(),
+            home_district: self.home_district.clone(),
+            repeat_citizen: self.repeat_citizen,
+            sign,
+        }
+    }
 }
 
 /// What the sync needs to know of an event.

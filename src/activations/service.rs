@@ -22,8 +22,8 @@ use crate::domain::{
 use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
 use crate::events::service::{decode_instant_key, in_scope_locked, path_id};
 use crate::pagination;
-use crate::reports::rollup::{self, TallyChange};
 use crate::state::AppState;
+use crate::tallies;
 
 /// A sync item is not accepted more than this far ahead of the server's clock (phones
 /// keep poor time; a day ahead is a wrong date, not skew).
@@ -466,10 +466,11 @@ fn store(
 
     // Report roll-ups change in this same transaction (at its end, merged with the rest of
     // the group), so reports never disagree with the stored rows.
-    tail.extend(
+    tallies::defer(
+        tail,
         rows.iter()
             .filter(|(_, r)| inserted.contains(&r.id))
-            .map(|(_, r)| TallyChange::of(r, 1)),
+            .map(|(_, r)| r.tally(1)),
     );
 
     // One audit entry per event of the batch, listing what it stored.
@@ -607,14 +608,14 @@ pub async fn void(
                 }
                 _ => None,
             };
-            let mut changes = vec![TallyChange::of(&activation, -1)];
+            let mut changes = vec![activation.tally(-1)];
             if let Some(next) = promoted.as_deref() {
                 // The citizen's next activation stops being a repeat: it counts from now on.
                 if let Some(p) = repo::find(c, next)? {
-                    changes.push(TallyChange::of(&p, 1));
+                    changes.push(p.tally(1));
                 }
             }
-            rollup::apply(c, &changes)?;
+            tallies::apply(c, &changes)?;
             audit::record(
                 c,
                 AuditEvent {

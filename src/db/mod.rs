@@ -5,7 +5,7 @@
 mod checkpoint;
 mod errors;
 mod group;
-pub use group::Tail;
+pub use group::{Deferred, Tail};
 pub mod migrations;
 
 use std::path::{Path, PathBuf};

@@ -26,8 +26,8 @@ use crate::error::AppError;
 use crate::events::dto::EventDraft;
 use crate::events::repo::Event;
 use crate::offices::repo::{self as offices_repo, Office};
-use crate::reports::rollup::{self, TallyChange};
 use crate::schema::{areas, event_staff, events, offices, users};
+use crate::tallies::{self, TallyChange};
 use crate::targets::repo::{self as targets_repo, Target};
 use crate::users::repo::{self as users_repo, User};
 
@@ -174,12 +174,12 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
         .activations
         .iter()
         .filter(|a| a.voided_at.is_none())
-        .map(|a| TallyChange::of(a, 1))
+        .map(|a| a.tally(1))
         .collect();
-    rollup::apply(c, &changes)?;
+    tallies::apply(c, &changes)?;
     // Events without counted activations still count in the monthly roll-ups.
     let event_ids: Vec<String> = plan.events.iter().map(|e| e.id.clone()).collect();
-    rollup::refresh_events(c, &event_ids)?;
+    tallies::refresh_events(c, &event_ids)?;
 
     summary.offices = plan.offices.len() + usize::from(summary.root_created);
     summary.logins.extend(plan.logins);

@@ -4,7 +4,6 @@
 pub mod csv;
 pub mod dto;
 pub mod repo;
-pub mod rollup;
 pub mod routes;
 pub mod service;
 pub mod sheets;

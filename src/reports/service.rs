@@ -307,7 +307,7 @@ struct Cut {
 }
 
 fn next_month(day: NaiveDate) -> Option<NaiveDate> {
-    super::rollup::month_of(day).checked_add_months(chrono::Months::new(1))
+    crate::tallies::month_of(day).checked_add_months(chrono::Months::new(1))
 }
 
 fn cut(from: NaiveDate, to: NaiveDate) -> Cut {
@@ -318,7 +318,7 @@ fn cut(from: NaiveDate, to: NaiveDate) -> Cut {
     };
     let last_end = match next_month(to) {
         Some(n) if to.succ_opt() == Some(n) => Some(to),
-        _ => super::rollup::month_of(to).pred_opt(),
+        _ => crate::tallies::month_of(to).pred_opt(),
     };
     match (first, last_end) {
         (Some(first), Some(last_end)) if first <= last_end => {
@@ -330,7 +330,7 @@ fn cut(from: NaiveDate, to: NaiveDate) -> Cut {
                 edges.extend(last_end.succ_opt().map(|s| (s, to)));
             }
             Cut {
-                months: Some((first, super::rollup::month_of(last_end))),
+                months: Some((first, crate::tallies::month_of(last_end))),
                 edges,
             }
         }
@@ -405,7 +405,7 @@ fn histogram_median(mut bins: Vec<(i64, i64)>) -> f64 {
 }
 
 fn top_reason(counts: &[i64; 9]) -> Option<String> {
-    let map: BTreeMap<String, i64> = super::rollup::REASONS
+    let map: BTreeMap<String, i64> = crate::tallies::REASONS
         .iter()
         .zip(counts)
         .map(|(r, n)| (r.to_string(), *n))
