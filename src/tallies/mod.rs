@@ -111,6 +111,26 @@ pub fn defer(tail: &mut Tail, changes: impl IntoIterator<Item = TallyChange>) {
     tail.get::<Pending>().0.extend(changes);
 }
 
+/// When a repository write's tally changes are applied: now, or at the end of the group
+/// commit its piece runs in (the sync's hot path). Either way, in the write's transaction.
+pub enum Sink<'a> {
+    Now,
+    AtGroupEnd(&'a mut Tail),
+}
+
+impl Sink<'_> {
+    /// Applies `changes` now, or leaves them for the group's end.
+    pub fn record(self, conn: &mut DbConn, changes: Vec<TallyChange>) -> Result<(), AppError> {
+        match self {
+            Sink::Now => apply(conn, &changes),
+            Sink::AtGroupEnd(tail) => {
+                defer(tail, changes);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Recomputes every roll-up from the activations: a repair tool, and the reference the
 /// tests compare the incremental roll-ups against.
 pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
