@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::domain::{FailureReason, Outcome};
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, citizens, events, offices, users};
@@ -43,7 +44,7 @@ pub struct Activation {
     pub staff_id: String,
     pub recorded_at: NaiveDateTime,
     pub local_date: NaiveDate,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub failure_reason: Option<String>,
     pub age_band: Option<String>,
     pub sex: Option<String>,
@@ -66,8 +67,12 @@ impl Activation {
             event_id: self.event_id.clone(),
             office_id: self.office_id.clone(),
             local_date: self.local_date,
-            outcome: self.outcome.clone(),
-            failure_reason: self.failure_reason.clone(),
+            outcome: self.outcome,
+            // Stored reasons are valid; one this code does not know counts as `other`.
+            failure_reason: self
+                .failure_reason
+                .as_deref()
+                .map(|r| FailureReason::from_db(r).unwrap_or(FailureReason::Other)),
             age_band: self.age_band.clone(),
             home_district: self.home_district.clone(),
             repeat_citizen: self.repeat_citizen,
@@ -514,8 +519,8 @@ pub fn void(
     if n != 1 {
         return Ok(None);
     }
-    let promoted = match (&activation.nik_hash, activation.outcome.as_str()) {
-        (Some(h), "activated") if !activation.repeat_citizen => {
+    let promoted = match (&activation.nik_hash, activation.outcome) {
+        (Some(h), Outcome::Activated) if !activation.repeat_citizen => {
             promote_next_first(conn, &activation.office_id, h, &activation.id)?
         }
         _ => None,
@@ -551,7 +556,7 @@ fn promote_next_first(
     let next: Option<String> = activations::table
         .filter(activations::office_id.eq(office_id))
         .filter(activations::nik_hash.eq(nik_hash))
-        .filter(activations::outcome.eq("activated"))
+        .filter(activations::outcome.eq(Outcome::Activated))
         .filter(activations::voided_at.is_null())
         .filter(activations::id.ne(voided_id))
         .order((activations::recorded_at.asc(), activations::id.asc()))

@@ -365,7 +365,7 @@ fn store(
                 channel_key: event.channel_key.clone(),
                 staff_id: p.staff_id,
                 recorded_at: p.recorded_at,
-                outcome: p.outcome.as_str().to_string(),
+                outcome: p.outcome,
                 failure_reason: p.failure_reason.map(|r| r.as_str().to_string()),
                 age_band: p.age_band.map(|a| a.as_str().to_string()),
                 sex: p.sex.map(|s| s.as_str().to_string()),
@@ -392,7 +392,7 @@ fn store(
     let mut claims: Vec<Citizen> = Vec::new();
     let mut claimed_keys: HashSet<(String, String)> = HashSet::new();
     for (_, r) in &rows {
-        if let (Some(h), "activated") = (&r.nik_hash, r.outcome.as_str()) {
+        if let (Some(h), Outcome::Activated) = (&r.nik_hash, r.outcome) {
             if claimed_keys.insert((r.office_id.clone(), h.clone())) {
                 claims.push(Citizen {
                     office_id: r.office_id.clone(),
@@ -423,7 +423,7 @@ fn store(
             .collect();
         firsts.extend(repo::first_activations(c, &others)?);
         for (_, r) in rows.iter_mut() {
-            if let (Some(h), "activated") = (&r.nik_hash, r.outcome.as_str()) {
+            if let (Some(h), Outcome::Activated) = (&r.nik_hash, r.outcome) {
                 let key = (r.office_id.clone(), h.clone());
                 r.repeat_citizen = firsts.get(&key).is_some_and(|first| *first != r.id);
             }

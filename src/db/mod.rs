@@ -10,6 +10,7 @@ mod errors;
 mod group;
 pub use group::{Deferred, Tail};
 pub mod migrations;
+mod text;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

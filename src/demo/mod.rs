@@ -21,7 +21,7 @@ use crate::activations::repo::{self as activations_repo, Activation, Citizen};
 use crate::areas::repo::Area;
 use crate::audit::{self, AuditEvent};
 use crate::db::{Db, DbConn};
-use crate::domain::{AreaCode, Nik};
+use crate::domain::{AreaCode, Nik, Outcome};
 use crate::error::AppError;
 use crate::events::dto::EventDraft;
 use crate::events::repo::{self as events_repo, Event, StaffHours};
@@ -168,10 +168,10 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     summary.events = plan.events.len();
     summary.attempts = plan.activations.len();
     for a in &plan.activations {
-        match (a.outcome.as_str(), a.repeat_citizen, a.voided_at.is_some()) {
+        match (a.outcome, a.repeat_citizen, a.voided_at.is_some()) {
             (_, _, true) => summary.voided += 1,
-            ("activated", true, _) => summary.repeat_citizens += 1,
-            ("activated", false, _) => summary.activated += 1,
+            (Outcome::Activated, true, _) => summary.repeat_citizens += 1,
+            (Outcome::Activated, false, _) => summary.activated += 1,
             _ => summary.failed += 1,
         }
     }
@@ -631,7 +631,7 @@ fn targets(plan: &mut Plan, now: NaiveDateTime) -> Result<(), AppError> {
 
 /// Is the activation counted in yields (activated, first of its citizen, not voided)?
 fn counts(a: &Activation) -> bool {
-    a.outcome == "activated" && !a.repeat_citizen && a.voided_at.is_none()
+    a.outcome == Outcome::Activated && !a.repeat_citizen && a.voided_at.is_none()
 }
 
 /// A citizen activated earlier, who may come again.
@@ -1088,7 +1088,11 @@ impl RegionGen<'_> {
             staff_id,
             recorded_at,
             local_date: on,
-            outcome: outcome.into(),
+            outcome: if ok {
+                Outcome::Activated
+            } else {
+                Outcome::Failed
+            },
             failure_reason: reason.map(str::to_string),
             age_band: band.map(str::to_string),
             sex: sex.map(str::to_string),
@@ -1180,7 +1184,7 @@ impl RegionGen<'_> {
             let candidates: Vec<usize> = (first_row..self.plan.activations.len())
                 .filter(|i| {
                     let a = &self.plan.activations[*i];
-                    a.outcome == "activated"
+                    a.outcome == Outcome::Activated
                         && a.nik_hash.is_none()
                         && events.contains(a.event_id.as_str())
                 })
@@ -1236,7 +1240,7 @@ impl RegionGen<'_> {
             let Some(h) = a.nik_hash.clone() else {
                 continue;
             };
-            if a.outcome != "activated" || a.voided_at.is_some() {
+            if a.outcome != Outcome::Activated || a.voided_at.is_some() {
                 continue;
             }
             if firsts.insert(h.clone()) {
@@ -1331,7 +1335,7 @@ mod tests {
             .collect();
         for a in &p.activations {
             let nik_activated =
-                a.nik_hash.is_some() && a.outcome == "activated" && a.voided_at.is_none();
+                a.nik_hash.is_some() && a.outcome == Outcome::Activated && a.voided_at.is_none();
             assert_eq!(
                 nik_activated && !a.repeat_citizen,
                 firsts.contains(a.id.as_str()),

@@ -7,8 +7,9 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::{reason_index, refresh_events, TallyChange};
+use super::{reason_index, refresh_events, TallyChange, N_REASONS};
 use crate::db::DbConn;
+use crate::domain::{FailureReason, Outcome};
 use crate::error::AppError;
 use crate::schema::{
     activations, daily_tallies as dt, event_outcome_tallies as ot, event_tallies as et, events,
@@ -21,9 +22,9 @@ pub(super) fn apply_counts(
     conn: &mut DbConn,
     changes: &[TallyChange],
 ) -> Result<Vec<String>, AppError> {
-    let mut by_event: BTreeMap<&str, (i32, i32, [i32; 9])> = BTreeMap::new();
+    let mut by_event: BTreeMap<&str, (i32, i32, [i32; N_REASONS])> = BTreeMap::new();
     let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
-    let mut by_outcome: BTreeMap<(&str, &str, &str, &str), i32> = BTreeMap::new();
+    let mut by_outcome: BTreeMap<(&str, Outcome, &str, &str), i32> = BTreeMap::new();
     let mut by_residence: BTreeMap<(&str, i32, &str), i32> = BTreeMap::new();
     for ch in changes.iter().filter(|c| c.counts()) {
         let (a, f) = ch.split();
@@ -31,7 +32,7 @@ pub(super) fn apply_counts(
         e.0 += a;
         e.1 += f;
         if f != 0 {
-            e.2[reason_index(ch.failure_reason.as_deref())] += f;
+            e.2[reason_index(ch.failure_reason)] += f;
         }
         let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
         d.0 += a;
@@ -48,8 +49,8 @@ pub(super) fn apply_counts(
         *by_outcome
             .entry((
                 &ch.event_id,
-                &ch.outcome,
-                ch.failure_reason.as_deref().unwrap_or(""),
+                ch.outcome,
+                ch.failure_reason.map_or("", FailureReason::as_str),
                 ch.age_band.as_deref().unwrap_or("unknown"),
             ))
             .or_default() += ch.sign;
@@ -62,17 +63,7 @@ pub(super) fn apply_counts(
                 et::activated.eq(a),
                 et::failed.eq(f),
             ),
-            (
-                et::failed_no_smartphone.eq(r[0]),
-                et::failed_phone_no_camera.eq(r[1]),
-                et::failed_no_signal.eq(r[2]),
-                et::failed_ektp_not_recorded.eq(r[3]),
-                et::failed_data_mismatch.eq(r[4]),
-                et::failed_no_email.eq(r[5]),
-                et::failed_declined.eq(r[6]),
-                et::failed_app_error.eq(r[7]),
-                et::failed_other.eq(r[8]),
-            ),
+            with_reason_columns!(reason_values!(et, r)),
         );
         crate::with_conn!(conn, |c| diesel::insert_into(et::table)
             .values(row)
@@ -81,19 +72,7 @@ pub(super) fn apply_counts(
             .set((
                 et::activated.eq(et::activated + excluded(et::activated)),
                 et::failed.eq(et::failed + excluded(et::failed)),
-                et::failed_no_smartphone
-                    .eq(et::failed_no_smartphone + excluded(et::failed_no_smartphone)),
-                et::failed_phone_no_camera
-                    .eq(et::failed_phone_no_camera + excluded(et::failed_phone_no_camera)),
-                et::failed_no_signal.eq(et::failed_no_signal + excluded(et::failed_no_signal)),
-                et::failed_ektp_not_recorded
-                    .eq(et::failed_ektp_not_recorded + excluded(et::failed_ektp_not_recorded)),
-                et::failed_data_mismatch
-                    .eq(et::failed_data_mismatch + excluded(et::failed_data_mismatch)),
-                et::failed_no_email.eq(et::failed_no_email + excluded(et::failed_no_email)),
-                et::failed_declined.eq(et::failed_declined + excluded(et::failed_declined)),
-                et::failed_app_error.eq(et::failed_app_error + excluded(et::failed_app_error)),
-                et::failed_other.eq(et::failed_other + excluded(et::failed_other)),
+                with_reason_columns!(reason_sums!(et)),
             ))
             .execute(c))?;
     }
@@ -158,7 +137,7 @@ pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), App
         .load(conn)?;
     refresh_events(conn, &ids)?;
     diesel::delete(dt::table.filter(dt::office_id.eq(office_id))).execute(conn)?;
-    let rows: Vec<(NaiveDate, String, bool, i64)> = activations::table
+    let rows: Vec<(NaiveDate, Outcome, bool, i64)> = activations::table
         .filter(activations::office_id.eq(office_id))
         .filter(activations::voided_at.is_null())
         .group_by((
@@ -176,9 +155,9 @@ pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), App
     let mut days: BTreeMap<NaiveDate, (i32, i32)> = BTreeMap::new();
     for (day, outcome, repeat, n) in rows {
         let d = days.entry(day).or_default();
-        match (outcome.as_str(), repeat) {
-            ("activated", false) => d.0 += n as i32,
-            ("activated", true) => {}
+        match (outcome, repeat) {
+            (Outcome::Activated, false) => d.0 += n as i32,
+            (Outcome::Activated, true) => {}
             _ => d.1 += n as i32,
         }
     }
@@ -202,7 +181,7 @@ fn recount_office_residence(conn: &mut DbConn, office_id: &str) -> Result<(), Ap
     let rows: Vec<(NaiveDate, Option<String>, i64)> = activations::table
         .filter(activations::office_id.eq(office_id))
         .filter(activations::voided_at.is_null())
-        .filter(activations::outcome.eq("activated"))
+        .filter(activations::outcome.eq(Outcome::Activated))
         .filter(activations::repeat_citizen.eq(false))
         .group_by((activations::local_date, activations::home_district))
         .select((

@@ -14,6 +14,41 @@
 //! - [`months`]: per office, month and channel (every office above the event's counts it),
 //!   from the events and their per-event counts.
 
+/// Calls `$m!($args ; <column> <index>, …)` with the `failed_<reason>` columns of the roll-up
+/// tables, in [`REASONS`] order: the one place in code they are spelled out (the tables keep
+/// one column per reason; the code handles them as one array indexed by [`reason_index`]).
+macro_rules! with_reason_columns {
+    ($m:ident!($($args:tt)*)) => {
+        $m!($($args)* ;
+            failed_no_smartphone 0, failed_phone_no_camera 1, failed_no_signal 2,
+            failed_ektp_not_recorded 3, failed_data_mismatch 4, failed_no_email 5,
+            failed_declined 6, failed_app_error 7, failed_other 8)
+    };
+}
+
+/// The reason columns of table `$t`, as a tuple to select.
+macro_rules! reason_select {
+    ($t:ident ; $($c:ident $i:tt),+) => { ($($t::$c),+) };
+}
+
+/// `failed_<reason> = $r[index]` for each reason column of `$t`, to insert.
+macro_rules! reason_values {
+    ($t:ident, $r:expr ; $($c:ident $i:tt),+) => { ($($t::$c.eq($r[$i])),+) };
+}
+
+/// `failed_<reason> = failed_<reason> + excluded.failed_<reason>`, for an upsert that adds.
+macro_rules! reason_sums {
+    ($t:ident ; $($c:ident $i:tt),+) => { ($($t::$c.eq($t::$c + excluded($t::$c))),+) };
+}
+
+/// A selected tuple of reason counts as an array.
+macro_rules! reason_array {
+    ($x:expr ; $($c:ident $i:tt),+) => {{
+        let t = $x;
+        [$(t.$i),+]
+    }};
+}
+
 mod counts;
 mod months;
 
@@ -21,6 +56,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, Deferred, Tail};
+use crate::domain::{FailureReason, Outcome};
 use crate::error::AppError;
 use crate::schema::{
     activations, daily_tallies as dt, event_outcome_tallies as ot, event_shares as es,
@@ -31,23 +67,28 @@ use crate::schema::{
 pub use counts::recount_office_days;
 pub use months::{micro_hours, month_of, rebuild_months, refresh_events, Share};
 
-/// The failure reasons, in the order of `event_tallies`' `failed_<reason>` columns.
-pub const REASONS: [&str; 9] = [
-    "no_smartphone",
-    "phone_no_camera",
-    "no_signal",
-    "ektp_not_recorded",
-    "data_mismatch",
-    "no_email",
-    "declined",
-    "app_error",
-    "other",
-];
+/// How many failure reasons there are: the length of every per-reason array.
+pub const N_REASONS: usize = FailureReason::NAMES.len();
 
-/// Index of a reason in [`REASONS`]; unknown reasons count as `other`.
-pub fn reason_index(reason: Option<&str>) -> usize {
-    reason
-        .and_then(|r| REASONS.iter().position(|x| *x == r))
+/// The failure reasons' names, indexed like every per-reason array (by [`reason_index`]);
+/// the tables' `failed_<reason>` columns are named after them, in this order.
+pub const REASONS: [&str; N_REASONS] = {
+    let mut names = [""; N_REASONS];
+    let mut i = 0;
+    while i < N_REASONS {
+        names[i] = FailureReason::NAMES[i];
+        i += 1;
+    }
+    names
+};
+
+/// Index of a reason in [`REASONS`] (and in every per-reason array); a failure without a
+/// reason counts as `other`.
+pub fn reason_index(reason: Option<FailureReason>) -> usize {
+    let reason = reason.unwrap_or(FailureReason::Other);
+    FailureReason::ALL
+        .iter()
+        .position(|r| *r == reason)
         .unwrap_or(REASONS.len() - 1)
 }
 
@@ -59,9 +100,8 @@ pub struct TallyChange {
     pub office_id: String,
     /// The activation's local date in the event office's time zone.
     pub local_date: NaiveDate,
-    /// `activated` or `failed`.
-    pub outcome: String,
-    pub failure_reason: Option<String>,
+    pub outcome: Outcome,
+    pub failure_reason: Option<FailureReason>,
     pub age_band: Option<String>,
     /// The district of the citizen's NIK (`DD.DD.DD`), `None` without a NIK.
     pub home_district: Option<String>,
@@ -72,11 +112,11 @@ pub struct TallyChange {
 impl TallyChange {
     /// A repeat citizen's activation is stored but never counted.
     fn counts(&self) -> bool {
-        !(self.outcome == "activated" && self.repeat_citizen)
+        !(self.outcome == Outcome::Activated && self.repeat_citizen)
     }
 
     fn split(&self) -> (i32, i32) {
-        if self.outcome == "activated" {
+        if self.outcome == Outcome::Activated {
             (self.sign, 0)
         } else {
             (0, self.sign)
@@ -145,8 +185,8 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
         String,
         String,
         NaiveDate,
-        String,
-        Option<String>,
+        Outcome,
+        Option<FailureReason>,
         Option<String>,
         Option<String>,
         bool,

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::REASONS;
+use super::{N_REASONS, REASONS};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
@@ -33,8 +33,7 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 }
 
 /// What one event adds to the monthly roll-ups (a row of `event_shares`).
-#[derive(Clone, Debug, PartialEq, Insertable, Queryable, Selectable)]
-#[diesel(table_name = es)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Share {
     pub event_id: String,
     pub office_id: String,
@@ -45,30 +44,88 @@ pub struct Share {
     pub staff_entries: i32,
     pub activated: i32,
     pub failed: i32,
-    pub failed_no_smartphone: i32,
-    pub failed_phone_no_camera: i32,
-    pub failed_no_signal: i32,
-    pub failed_ektp_not_recorded: i32,
-    pub failed_data_mismatch: i32,
-    pub failed_no_email: i32,
-    pub failed_declined: i32,
-    pub failed_app_error: i32,
-    pub failed_other: i32,
+    /// Failures per reason, indexed by [`super::reason_index`].
+    pub reasons: [i32; N_REASONS],
 }
 
+/// A stored `event_shares` row as selected: its fields, then its reasons.
+type ShareRow = (
+    (
+        String,
+        String,
+        NaiveDate,
+        String,
+        Option<i64>,
+        i64,
+        i32,
+        i32,
+        i32,
+    ),
+    Reasons,
+);
+
+/// The reason columns of one row, as selected.
+type Reasons = (i32, i32, i32, i32, i32, i32, i32, i32, i32);
+
 impl Share {
-    fn reasons(&self) -> [i32; 9] {
-        [
-            self.failed_no_smartphone,
-            self.failed_phone_no_camera,
-            self.failed_no_signal,
-            self.failed_ektp_not_recorded,
-            self.failed_data_mismatch,
-            self.failed_no_email,
-            self.failed_declined,
-            self.failed_app_error,
-            self.failed_other,
-        ]
+    fn from_row(
+        ((event_id, office_id, month, channel_key, cost_idr, micro, entries, a, f), r): ShareRow,
+    ) -> Share {
+        Share {
+            event_id,
+            office_id,
+            month,
+            channel_key,
+            cost_idr,
+            staff_micro_hours: micro,
+            staff_entries: entries,
+            activated: a,
+            failed: f,
+            reasons: with_reason_columns!(reason_array!(r)),
+        }
+    }
+
+    /// The shares of these events as stored.
+    fn stored(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Share>, AppError> {
+        let rows: Vec<ShareRow> = es::table
+            .filter(es::event_id.eq_any(ids))
+            .select((
+                (
+                    es::event_id,
+                    es::office_id,
+                    es::month,
+                    es::channel_key,
+                    es::cost_idr,
+                    es::staff_micro_hours,
+                    es::staff_entries,
+                    es::activated,
+                    es::failed,
+                ),
+                with_reason_columns!(reason_select!(es)),
+            ))
+            .load(conn)?;
+        Ok(rows.into_iter().map(Share::from_row).collect())
+    }
+
+    fn insert(&self, conn: &mut DbConn) -> Result<(), AppError> {
+        let row = (
+            (
+                es::event_id.eq(&self.event_id),
+                es::office_id.eq(&self.office_id),
+                es::month.eq(self.month),
+                es::channel_key.eq(&self.channel_key),
+                es::cost_idr.eq(self.cost_idr),
+                es::staff_micro_hours.eq(self.staff_micro_hours),
+                es::staff_entries.eq(self.staff_entries),
+                es::activated.eq(self.activated),
+                es::failed.eq(self.failed),
+            ),
+            with_reason_columns!(reason_values!(es, self.reasons)),
+        );
+        crate::with_conn!(conn, |c| diesel::insert_into(es::table)
+            .values(row)
+            .execute(c))?;
+        Ok(())
     }
 }
 
@@ -78,7 +135,7 @@ struct MonthDelta {
     events: i32,
     activated: i32,
     failed: i32,
-    reasons: [i32; 9],
+    reasons: [i32; N_REASONS],
     cost_idr: i64,
     cost_events: i32,
     staff_micro_hours: i64,
@@ -90,7 +147,7 @@ impl MonthDelta {
         self.events += sign;
         self.activated += sign * s.activated;
         self.failed += sign * s.failed;
-        for (d, r) in self.reasons.iter_mut().zip(s.reasons()) {
+        for (d, r) in self.reasons.iter_mut().zip(s.reasons) {
             *d += sign * r;
         }
         if let Some(c) = s.cost_idr {
@@ -102,7 +159,7 @@ impl MonthDelta {
     }
 }
 
-type TallyCounts = (i32, i32, (i32, i32, i32, i32, i32, i32, i32, i32, i32));
+type TallyCounts = (i32, i32, Reasons);
 
 /// Brings the monthly roll-ups in line with these events as they are now: each event's
 /// recorded share is taken out and its current one put in, one upsert per changed row, in
@@ -138,17 +195,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             (
                 et::activated,
                 et::failed,
-                (
-                    et::failed_no_smartphone,
-                    et::failed_phone_no_camera,
-                    et::failed_no_signal,
-                    et::failed_ektp_not_recorded,
-                    et::failed_data_mismatch,
-                    et::failed_no_email,
-                    et::failed_declined,
-                    et::failed_app_error,
-                    et::failed_other,
-                ),
+                with_reason_columns!(reason_select!(et)),
             ),
         ))
         .load(conn)?;
@@ -163,10 +210,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
         e.0 += micro_hours(h);
         e.1 += 1;
     }
-    let stored: Vec<Share> = es::table
-        .filter(es::event_id.eq_any(ids))
-        .select(Share::as_select())
-        .load(conn)?;
+    let stored = Share::stored(conn, ids)?;
     let mut stored: BTreeMap<String, Share> = stored
         .into_iter()
         .map(|s| (s.event_id.clone(), s))
@@ -188,15 +232,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             staff_entries: entries,
             activated,
             failed,
-            failed_no_smartphone: r.0,
-            failed_phone_no_camera: r.1,
-            failed_no_signal: r.2,
-            failed_ektp_not_recorded: r.3,
-            failed_data_mismatch: r.4,
-            failed_no_email: r.5,
-            failed_declined: r.6,
-            failed_app_error: r.7,
-            failed_other: r.8,
+            reasons: with_reason_columns!(reason_array!(r)),
         };
         let old = stored.remove(&id);
         if old.as_ref() == Some(&now) {
@@ -236,17 +272,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
                 mt::activated.eq(d.activated),
                 mt::failed.eq(d.failed),
             ),
-            (
-                mt::failed_no_smartphone.eq(r[0]),
-                mt::failed_phone_no_camera.eq(r[1]),
-                mt::failed_no_signal.eq(r[2]),
-                mt::failed_ektp_not_recorded.eq(r[3]),
-                mt::failed_data_mismatch.eq(r[4]),
-                mt::failed_no_email.eq(r[5]),
-                mt::failed_declined.eq(r[6]),
-                mt::failed_app_error.eq(r[7]),
-                mt::failed_other.eq(r[8]),
-            ),
+            with_reason_columns!(reason_values!(mt, r)),
             (
                 mt::cost_idr.eq(d.cost_idr),
                 mt::cost_events.eq(d.cost_events),
@@ -264,21 +290,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
                     mt::activated.eq(mt::activated + excluded(mt::activated)),
                     mt::failed.eq(mt::failed + excluded(mt::failed)),
                 ),
-                (
-                    mt::failed_no_smartphone
-                        .eq(mt::failed_no_smartphone + excluded(mt::failed_no_smartphone)),
-                    mt::failed_phone_no_camera
-                        .eq(mt::failed_phone_no_camera + excluded(mt::failed_phone_no_camera)),
-                    mt::failed_no_signal.eq(mt::failed_no_signal + excluded(mt::failed_no_signal)),
-                    mt::failed_ektp_not_recorded
-                        .eq(mt::failed_ektp_not_recorded + excluded(mt::failed_ektp_not_recorded)),
-                    mt::failed_data_mismatch
-                        .eq(mt::failed_data_mismatch + excluded(mt::failed_data_mismatch)),
-                    mt::failed_no_email.eq(mt::failed_no_email + excluded(mt::failed_no_email)),
-                    mt::failed_declined.eq(mt::failed_declined + excluded(mt::failed_declined)),
-                    mt::failed_app_error.eq(mt::failed_app_error + excluded(mt::failed_app_error)),
-                    mt::failed_other.eq(mt::failed_other + excluded(mt::failed_other)),
-                ),
+                with_reason_columns!(reason_sums!(mt)),
                 (
                     mt::cost_idr.eq(mt::cost_idr + excluded(mt::cost_idr)),
                     mt::cost_events.eq(mt::cost_events + excluded(mt::cost_events)),
@@ -311,9 +323,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
         let ids: Vec<&str> = changed.iter().map(|s| s.event_id.as_str()).collect();
         diesel::delete(es::table.filter(es::event_id.eq_any(&ids))).execute(conn)?;
         for share in &changed {
-            crate::with_conn!(conn, |c| diesel::insert_into(es::table)
-                .values(share)
-                .execute(c))?;
+            share.insert(conn)?;
         }
     }
     Ok(())
