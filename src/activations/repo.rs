@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::domain::{FailureReason, Outcome};
+use crate::domain::{EventStatus, FailureReason, Outcome};
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, citizens, events, offices, users};
@@ -87,7 +87,7 @@ pub struct EventHead {
     pub id: String,
     pub office_id: String,
     pub channel_key: String,
-    pub status: String,
+    pub status: EventStatus,
 }
 
 /// The events among `ids`, each with its office. On PostgreSQL each event's shared

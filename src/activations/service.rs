@@ -349,7 +349,7 @@ fn store(
                 continue;
             }
         }
-        if event.status == EventStatus::Approved.as_str() {
+        if event.status == EventStatus::Approved {
             verdicts.push(Verdict::Rejected(approved_event()));
             continue;
         }
@@ -587,7 +587,7 @@ pub async fn void(
             if activation.voided_at.is_some() {
                 return Ok(activation);
             }
-            if event.status == EventStatus::Approved.as_str() {
+            if event.status == EventStatus::Approved {
                 return Err(AppError::Conflict(Msg::new(
                     "The event is approved; its activations can no longer be voided.",
                     "Kegiatan sudah disetujui; aktivasinya tidak dapat dibatalkan lagi.",

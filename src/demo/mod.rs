@@ -21,7 +21,7 @@ use crate::activations::repo::{self as activations_repo, Activation, Citizen};
 use crate::areas::repo::Area;
 use crate::audit::{self, AuditEvent};
 use crate::db::{Db, DbConn};
-use crate::domain::{AreaCode, Nik, Outcome};
+use crate::domain::{AreaCode, EventStatus, Nik, Outcome};
 use crate::error::AppError;
 use crate::events::dto::EventDraft;
 use crate::events::repo::{self as events_repo, Event, StaffHours};
@@ -816,7 +816,7 @@ impl RegionGen<'_> {
             longitude,
             cost_idr,
             notes: draft.notes,
-            status: "open".into(),
+            status: EventStatus::Open,
             review_comment: None,
             reviewed_by: None,
             reviewed_at: None,
@@ -1147,11 +1147,11 @@ impl RegionGen<'_> {
             match status {
                 "open" => {}
                 "submitted" => {
-                    e.status = "submitted".into();
+                    e.status = EventStatus::Submitted;
                     e.updated_at = e.ends_at + Duration::hours(20);
                 }
                 "returned" => {
-                    e.status = "returned".into();
+                    e.status = EventStatus::Returned;
                     e.review_comment = Some(comment);
                     e.reviewed_by = Some(sup.clone());
                     e.reviewed_at = Some(reviewed_at);
@@ -1159,7 +1159,7 @@ impl RegionGen<'_> {
                 }
                 other => {
                     // Approving keeps the comment of an earlier return.
-                    e.status = "approved".into();
+                    e.status = EventStatus::Approved;
                     e.review_comment = (other == "approved_after_return").then_some(comment);
                     e.reviewed_by = Some(sup.clone());
                     e.reviewed_at = Some(reviewed_at);

@@ -159,7 +159,7 @@ impl TryFrom<Event> for EventResponse {
 
     fn try_from(e: Event) -> Result<EventResponse, AppError> {
         Ok(EventResponse {
-            status: EventStatus::from_db(&e.status)?,
+            status: e.status,
             id: e.id,
             office_id: e.office_id,
             channel_key: e.channel_key,

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::domain::EventStatus;
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, event_staff, events, offices, users};
@@ -25,7 +26,7 @@ pub struct Event {
     pub longitude: Option<f64>,
     pub cost_idr: Option<i64>,
     pub notes: Option<String>,
-    pub status: String,
+    pub status: EventStatus,
     pub review_comment: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,

@@ -251,7 +251,7 @@ pub async fn create(
                 longitude: d.longitude,
                 cost_idr: d.cost_idr,
                 notes: d.notes,
-                status: EventStatus::Open.as_str().to_string(),
+                status: EventStatus::Open,
                 review_comment: None,
                 reviewed_by: None,
                 reviewed_at: None,
@@ -396,7 +396,7 @@ pub async fn update(
             if !is_creator_or_supervisor(&user, &event) {
                 return Err(not_creator());
             }
-            if !EventStatus::from_db(&event.status)?.is_editable() {
+            if !event.status.is_editable() {
                 return Err(not_editable());
             }
             let mut draft = EventDraft::from_event(&event);
@@ -533,7 +533,7 @@ pub async fn review(
 /// Who may change an event's staff hours: supervisors and admins until the event is
 /// approved, its creator while it is open or returned.
 fn check_staff_editor(user: &AuthUser, event: &Event) -> Result<(), AppError> {
-    let status = EventStatus::from_db(&event.status)?;
+    let status = event.status;
     if status == EventStatus::Approved {
         return Err(approved_frozen());
     }
