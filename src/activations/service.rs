@@ -16,12 +16,14 @@ use super::dto::{SyncActivationItem, MAX_BATCH};
 use super::repo::{self, Activation, Citizen};
 use crate::audit::{self, AuditEvent};
 use crate::auth::AuthUser;
+use crate::domain::path_id;
 use crate::domain::{
     parse_instant, AgeBand, AreaCode, EventStatus, FailureReason, Nik, Outcome, Role, Sex,
 };
 use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
-use crate::events::service::{decode_instant_key, in_scope_locked, path_id};
+use crate::events::service::in_scope_locked;
 use crate::pagination;
+use crate::pagination::decode_instant_key;
 use crate::state::AppState;
 use crate::tallies::Sink;
 
@@ -77,7 +79,7 @@ fn id_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Strin
             v.push(FieldError::required(field));
             None
         }
-        Some(s) => v.check(crate::events::dto::parse_id(field, s)),
+        Some(s) => v.check(crate::domain::parse_id(field, s)),
     }
 }
 
@@ -94,7 +96,7 @@ fn prepare(
     let event_id = id_field(&mut v, "event_id", item.event_id.as_deref());
     let staff_id = match item.staff_id.as_deref() {
         None => Some(user.id.clone()),
-        Some(s) => v.check(crate::events::dto::parse_id("staff_id", s)),
+        Some(s) => v.check(crate::domain::parse_id("staff_id", s)),
     };
     let recorded_at = match item.recorded_at.as_deref() {
         None => {

@@ -5,12 +5,14 @@
 mod activity;
 mod area;
 mod enums;
+mod id;
 mod office;
 mod text;
 
 pub use activity::*;
 pub use area::*;
 pub use enums::*;
+pub use id::*;
 pub use office::*;
 pub use text::*;
 

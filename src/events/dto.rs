@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::repo::{Event, StaffRow};
-use crate::domain::{optional_text, parse_instant, required_text, AreaCode, EventStatus};
+use crate::domain::{optional_text, parse_id, parse_instant, required_text, AreaCode, EventStatus};
 use crate::error::{AppError, FieldError, Msg, Validator};
 
 /// Longest event accepted: a month-long expo stand is the longest the offices report.
@@ -385,19 +385,6 @@ fn instant(field: &str, v: Option<&str>) -> Result<NaiveDateTime, FieldError> {
         Some(s) if !s.trim().is_empty() => parse_instant(field, s),
         _ => Err(FieldError::required(field)),
     }
-}
-
-/// A client-chosen id: a UUID, stored lower-case hyphenated.
-pub fn parse_id(field: &str, value: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(value.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "invalid_id",
-                Msg::new("Must be a UUID.", "Harus UUID."),
-            )
-        })
 }
 
 /// A create request, validated.

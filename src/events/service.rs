@@ -9,18 +9,11 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{AuthUser, Scope};
 use crate::channels;
 use crate::db::DbConn;
-use crate::domain::{parse_local_date, AreaCode, EventStatus, Role};
+use crate::domain::{parse_local_date, path_id, AreaCode, EventStatus, Role};
 use crate::error::{AppError, FieldError, Msg, Validator};
 use crate::offices::repo::Office;
-use crate::pagination;
+use crate::pagination::{self, decode_instant_key};
 use crate::state::AppState;
-
-/// A path id that is not a UUID names nothing: 404, like a missing one.
-pub fn path_id(value: &str) -> Result<String, AppError> {
-    uuid::Uuid::parse_str(value)
-        .map(|u| u.to_string())
-        .map_err(|_| AppError::NotFound)
-}
 
 /// The event and its office, or 404 when missing or outside the scope.
 fn in_scope(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<(Event, Office), AppError> {
@@ -350,34 +343,6 @@ pub async fn list(
         })
         .await?;
     Ok((rows, limit))
-}
-
-/// Cursor keys of timestamp-ordered lists: `[RFC 3339 instant, id]`.
-pub fn encode_instant_key(at: NaiveDateTime, id: &str) -> Vec<String> {
-    vec![
-        at.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        id.to_string(),
-    ]
-}
-
-pub fn decode_instant_key(key: &[String]) -> Result<(NaiveDateTime, String), FieldError> {
-    let bad = || {
-        FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            Msg::new(
-                "Not a cursor this list gave out; start again without one.",
-                "Bukan kursor dari daftar ini; mulai lagi tanpa kursor.",
-            ),
-        )
-    };
-    match key {
-        [at, id] => chrono::DateTime::parse_from_rfc3339(at)
-            .map(|t| (t.naive_utc(), id.clone()))
-            .map_err(|_| bad()),
-        _ => Err(bad()),
-    }
 }
 
 /// Edits an open or returned event (its creator, or a supervisor or admin).

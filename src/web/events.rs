@@ -67,7 +67,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     rows.truncate(limit.max(0) as usize);
     let next = match (more, rows.last()) {
         (true, Some(last)) => {
-            let key = service::encode_instant_key(last.starts_at, &last.id);
+            let key = crate::pagination::encode_instant_key(last.starts_at, &last.id);
             let cursor = crate::pagination::encode_cursor(
                 &key.iter().map(String::as_str).collect::<Vec<_>>(),
             );
