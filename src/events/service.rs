@@ -365,12 +365,22 @@ pub async fn update(
                 return Err(not_editable());
             }
             let mut draft = EventDraft::from_event(&event);
-            let changed = req.apply(&mut draft)?;
-            check_for_office(c, &office, &draft, Some(&changed))?;
-            if changed.contains(&"starts_at") || changed.contains(&"ends_at") {
+            // One 422 names every problem: the fields', the cross-field rules', the office's
+            // (channel, area) and the logged staff hours'.
+            let (changed, mut errors) = req.apply(&mut draft);
+            errors.extend(office_rule_errors(
+                c,
+                &office,
+                Some(draft.channel_key.as_str()).filter(|_| changed.contains(&"channel_key")),
+                draft.area_code.as_ref().filter(|_| changed.contains(&"area_code")),
+            )?);
+            let times_ok = !errors
+                .iter()
+                .any(|e| e.field == "starts_at" || e.field == "ends_at");
+            if times_ok && (changed.contains(&"starts_at") || changed.contains(&"ends_at")) {
                 let max = 24.0 * local_days(office.tz(), draft.starts_at, draft.ends_at) as f64;
                 if repo::max_staff_hours(c, &event.id)?.is_some_and(|h| h > max) {
-                    return Err(AppError::validation(
+                    errors.push(FieldError::new(
                         "ends_at",
                         "staff_hours_exceed",
                         Msg::new(
@@ -379,6 +389,9 @@ pub async fn update(
                         ),
                     ));
                 }
+            }
+            if !errors.is_empty() {
+                return Err(AppError::Validation(errors));
             }
             let now = crate::db::now();
             let content = EventContent {
