@@ -31,7 +31,11 @@ fn rows(event_id: &str, office_id: &str, staff_id: &str, n: usize) -> Vec<Activa
                 staff_id: staff_id.to_string(),
                 recorded_at: now,
                 local_date: now.date(),
-                outcome: if activated { "activated" } else { "failed" }.to_string(),
+                outcome: if activated {
+                    jemput::domain::Outcome::Activated
+                } else {
+                    jemput::domain::Outcome::Failed
+                },
                 failure_reason: (!activated).then(|| "no_smartphone".to_string()),
                 age_band: Some("25-39".to_string()),
                 sex: Some("female".to_string()),

@@ -378,11 +378,11 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
     }
     let counted = "CASE WHEN outcome = 'activated' AND NOT repeat_citizen THEN 1 ELSE 0 END";
     let failed = "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END";
-    let reasons: String = jemput::reports::rollup::REASONS
+    let reasons: String = jemput::tallies::REASONS
         .iter()
         .map(|r| format!(", SUM(CASE WHEN failure_reason = '{r}' THEN 1 ELSE 0 END)"))
         .collect();
-    let reason_cols: String = jemput::reports::rollup::REASONS
+    let reason_cols: String = jemput::tallies::REASONS
         .iter()
         .map(|r| format!(", failed_{r}"))
         .collect();
@@ -414,7 +414,7 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
          GROUP BY office_id, COALESCE(home_district, '')"
     ))
     .expect("residence tallies");
-    jemput::reports::rollup::rebuild_months(conn).expect("monthly roll-ups");
+    jemput::tallies::rebuild_months(conn).expect("monthly roll-ups");
     conn.batch_execute("COMMIT").expect("commit");
     match conn {
         DbConn::Pg(c) => c.batch_execute("ANALYZE").expect("analyze"),

@@ -154,6 +154,16 @@ impl Validator {
         self.errors.is_empty()
     }
 
+    /// Whether `field` already has an error (a rule over it can then wait).
+    pub fn refused(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
+    /// The errors collected, to merge with those of rules checked later.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
     pub fn finish(self) -> Result<(), AppError> {
         if self.errors.is_empty() {
             Ok(())

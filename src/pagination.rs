@@ -33,21 +33,43 @@ pub fn encode_cursor(key: &[&str]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
+/// The answer to a cursor this server did not give out (or no longer understands): the
+/// one text of every list's and the sync's cursor errors.
+pub fn invalid_cursor() -> FieldError {
+    FieldError::new(
+        "cursor",
+        "invalid_cursor",
+        Msg::new(
+            "Not a cursor this list gave out; start again without one.",
+            "Bukan kursor dari daftar ini; mulai lagi tanpa kursor.",
+        ),
+    )
+}
+
+/// Cursor keys of timestamp-ordered lists: `[RFC 3339 instant, id]`.
+pub fn encode_instant_key(at: chrono::NaiveDateTime, id: &str) -> Vec<String> {
+    vec![
+        at.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        id.to_string(),
+    ]
+}
+
+pub fn decode_instant_key(key: &[String]) -> Result<(chrono::NaiveDateTime, String), FieldError> {
+    match key {
+        [at, id] => chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| (t.naive_utc(), id.clone()))
+            .map_err(|_| invalid_cursor()),
+        _ => Err(invalid_cursor()),
+    }
+}
+
 /// Decodes a cursor made by [`encode_cursor`] with `parts` components.
 pub fn decode_cursor(value: Option<&str>, parts: usize) -> Result<Option<Vec<String>>, FieldError> {
     let Some(value) = value.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let bad = || {
-        FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            Msg::new(
-                "Not a cursor this list gave out; start again without one.",
-                "Bukan kursor dari daftar ini; mulai lagi tanpa kursor.",
-            ),
-        )
-    };
+    let bad = invalid_cursor;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(value)
         .map_err(|_| bad())?;

@@ -222,7 +222,7 @@ impl TryFrom<Activation> for ActivationResponse {
 
     fn try_from(a: Activation) -> Result<ActivationResponse, AppError> {
         Ok(ActivationResponse {
-            outcome: Outcome::from_db(&a.outcome)?,
+            outcome: a.outcome,
             failure_reason: a
                 .failure_reason
                 .as_deref()

@@ -10,7 +10,7 @@ use super::service::{self, Verdict};
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::error::{AppResult, Lang, Problem};
-use crate::events::service::encode_instant_key;
+use crate::pagination::encode_instant_key;
 use crate::pagination::Page;
 use crate::state::AppState;
 use crate::telemetry::RequestMeta;

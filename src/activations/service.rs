@@ -16,14 +16,16 @@ use super::dto::{SyncActivationItem, MAX_BATCH};
 use super::repo::{self, Activation, Citizen};
 use crate::audit::{self, AuditEvent};
 use crate::auth::AuthUser;
+use crate::domain::path_id;
 use crate::domain::{
     parse_instant, AgeBand, AreaCode, EventStatus, FailureReason, Nik, Outcome, Role, Sex,
 };
 use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
-use crate::events::service::{decode_instant_key, in_scope_locked, path_id};
+use crate::events::service::in_scope_locked;
 use crate::pagination;
-use crate::reports::rollup::{self, TallyChange};
+use crate::pagination::decode_instant_key;
 use crate::state::AppState;
+use crate::tallies::Sink;
 
 /// A sync item is not accepted more than this far ahead of the server's clock (phones
 /// keep poor time; a day ahead is a wrong date, not skew).
@@ -77,7 +79,7 @@ fn id_field(v: &mut Validator, field: &str, value: Option<&str>) -> Option<Strin
             v.push(FieldError::required(field));
             None
         }
-        Some(s) => v.check(crate::events::dto::parse_id(field, s)),
+        Some(s) => v.check(crate::domain::parse_id(field, s)),
     }
 }
 
@@ -94,7 +96,7 @@ fn prepare(
     let event_id = id_field(&mut v, "event_id", item.event_id.as_deref());
     let staff_id = match item.staff_id.as_deref() {
         None => Some(user.id.clone()),
-        Some(s) => v.check(crate::events::dto::parse_id("staff_id", s)),
+        Some(s) => v.check(crate::domain::parse_id("staff_id", s)),
     };
     let recorded_at = match item.recorded_at.as_deref() {
         None => {
@@ -349,7 +351,7 @@ fn store(
                 continue;
             }
         }
-        if event.status == EventStatus::Approved.as_str() {
+        if event.status == EventStatus::Approved {
             verdicts.push(Verdict::Rejected(approved_event()));
             continue;
         }
@@ -365,7 +367,7 @@ fn store(
                 channel_key: event.channel_key.clone(),
                 staff_id: p.staff_id,
                 recorded_at: p.recorded_at,
-                outcome: p.outcome.as_str().to_string(),
+                outcome: p.outcome,
                 failure_reason: p.failure_reason.map(|r| r.as_str().to_string()),
                 age_band: p.age_band.map(|a| a.as_str().to_string()),
                 sex: p.sex.map(|s| s.as_str().to_string()),
@@ -392,7 +394,7 @@ fn store(
     let mut claims: Vec<Citizen> = Vec::new();
     let mut claimed_keys: HashSet<(String, String)> = HashSet::new();
     for (_, r) in &rows {
-        if let (Some(h), "activated") = (&r.nik_hash, r.outcome.as_str()) {
+        if let (Some(h), Outcome::Activated) = (&r.nik_hash, r.outcome) {
             if claimed_keys.insert((r.office_id.clone(), h.clone())) {
                 claims.push(Citizen {
                     office_id: r.office_id.clone(),
@@ -423,7 +425,7 @@ fn store(
             .collect();
         firsts.extend(repo::first_activations(c, &others)?);
         for (_, r) in rows.iter_mut() {
-            if let (Some(h), "activated") = (&r.nik_hash, r.outcome.as_str()) {
+            if let (Some(h), Outcome::Activated) = (&r.nik_hash, r.outcome) {
                 let key = (r.office_id.clone(), h.clone());
                 r.repeat_citizen = firsts.get(&key).is_some_and(|first| *first != r.id);
             }
@@ -435,7 +437,11 @@ fn store(
     let mut to_insert: Vec<Activation> = rows.iter().map(|(_, r)| r.clone()).collect();
     to_insert.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let expected = to_insert.len();
-    let inserted: HashSet<String> = repo::insert_new(c, to_insert)?.into_iter().collect();
+    // What goes in enters the report tallies in this same transaction (at its end, merged
+    // with the rest of the group), so reports never disagree with the stored rows.
+    let inserted: HashSet<String> = repo::insert_new(c, to_insert, Sink::AtGroupEnd(tail))?
+        .into_iter()
+        .collect();
     if inserted.len() != expected {
         // PostgreSQL only: another transaction stored some ids since our read. Classify
         // them as a retry would, and give back citizen claims made for them.
@@ -463,14 +469,6 @@ fn store(
             }
         }
     }
-
-    // Report roll-ups change in this same transaction (at its end, merged with the rest of
-    // the group), so reports never disagree with the stored rows.
-    tail.extend(
-        rows.iter()
-            .filter(|(_, r)| inserted.contains(&r.id))
-            .map(|(_, r)| TallyChange::of(r, 1)),
-    );
 
     // One audit entry per event of the batch, listing what it stored.
     let mut per_event: Vec<(&str, &str, Vec<&str>)> = Vec::new();
@@ -591,30 +589,17 @@ pub async fn void(
             if activation.voided_at.is_some() {
                 return Ok(activation);
             }
-            if event.status == EventStatus::Approved.as_str() {
+            if event.status == EventStatus::Approved {
                 return Err(AppError::Conflict(Msg::new(
                     "The event is approved; its activations can no longer be voided.",
                     "Kegiatan sudah disetujui; aktivasinya tidak dapat dibatalkan lagi.",
                 )));
             }
             let now = crate::db::now();
-            if !repo::void(c, &activation.id, &user.id, &reason, now)? {
+            let Some(voided) = repo::void(c, &activation, &user.id, &reason, now)? else {
                 return repo::find(c, &id)?.ok_or(AppError::NotFound);
-            }
-            let promoted = match (&activation.nik_hash, activation.outcome.as_str()) {
-                (Some(h), "activated") if !activation.repeat_citizen => {
-                    repo::promote_next_first(c, &activation.office_id, h, &activation.id)?
-                }
-                _ => None,
             };
-            let mut changes = vec![TallyChange::of(&activation, -1)];
-            if let Some(next) = promoted.as_deref() {
-                // The citizen's next activation stops being a repeat: it counts from now on.
-                if let Some(p) = repo::find(c, next)? {
-                    changes.push(TallyChange::of(&p, 1));
-                }
-            }
-            rollup::apply(c, &changes)?;
+            let promoted = voided.promoted;
             audit::record(
                 c,
                 AuditEvent {

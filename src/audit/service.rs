@@ -3,9 +3,9 @@
 use super::dto::{AuditEntryResponse, ListAuditQuery};
 use super::repo::{self, AuditFilter};
 use crate::auth::AuthUser;
+use crate::domain::parse_id;
 use crate::domain::{optional_text, Role};
 use crate::error::{AppError, AppResult, FieldError, Validator};
-use crate::offices::service::parse_id;
 use crate::pagination::{self, Page};
 use crate::state::AppState;
 

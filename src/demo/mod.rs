@@ -21,13 +21,13 @@ use crate::activations::repo::{self as activations_repo, Activation, Citizen};
 use crate::areas::repo::Area;
 use crate::audit::{self, AuditEvent};
 use crate::db::{Db, DbConn};
-use crate::domain::{AreaCode, Nik};
+use crate::domain::{AreaCode, EventStatus, Nik, Outcome};
 use crate::error::AppError;
 use crate::events::dto::EventDraft;
-use crate::events::repo::Event;
+use crate::events::repo::{self as events_repo, Event, StaffHours};
 use crate::offices::repo::{self as offices_repo, Office};
-use crate::reports::rollup::{self, TallyChange};
-use crate::schema::{areas, event_staff, events, offices, users};
+use crate::schema::{areas, offices, users};
+use crate::tallies::Sink;
 use crate::targets::repo::{self as targets_repo, Target};
 use crate::users::repo::{self as users_repo, User};
 
@@ -154,42 +154,24 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     for t in &plan.targets {
         targets_repo::upsert(c, t)?;
     }
-    // One row a statement: diesel's SQLite multi-row insert of these types would open a
-    // nested transaction (a few thousand statements in one transaction are quick anyway).
-    for e in &plan.events {
-        diesel::insert_into(events::table).values(e).execute(c)?;
-    }
-    for s in &plan.staff {
-        diesel::insert_into(event_staff::table)
-            .values(s)
-            .execute(c)?;
-    }
+    // Through the repositories' writes, as the API's: the tallies follow in this transaction.
+    events_repo::insert_with_staff(c, &plan.events, &plan.staff)?;
     let mut rows = plan.activations.clone();
     rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    if activations_repo::insert_new(c, rows.clone())?.len() != rows.len() {
+    if activations_repo::insert_new(c, rows.clone(), Sink::Now)?.len() != rows.len() {
         return Err(internal("an activation id clashed"));
     }
     activations_repo::claim_citizens(c, &plan.citizens)?;
-    let changes: Vec<TallyChange> = plan
-        .activations
-        .iter()
-        .filter(|a| a.voided_at.is_none())
-        .map(|a| TallyChange::of(a, 1))
-        .collect();
-    rollup::apply(c, &changes)?;
-    // Events without counted activations still count in the monthly roll-ups.
-    let event_ids: Vec<String> = plan.events.iter().map(|e| e.id.clone()).collect();
-    rollup::refresh_events(c, &event_ids)?;
 
     summary.offices = plan.offices.len() + usize::from(summary.root_created);
     summary.logins.extend(plan.logins);
     summary.events = plan.events.len();
     summary.attempts = plan.activations.len();
     for a in &plan.activations {
-        match (a.outcome.as_str(), a.repeat_citizen, a.voided_at.is_some()) {
+        match (a.outcome, a.repeat_citizen, a.voided_at.is_some()) {
             (_, _, true) => summary.voided += 1,
-            ("activated", true, _) => summary.repeat_citizens += 1,
-            ("activated", false, _) => summary.activated += 1,
+            (Outcome::Activated, true, _) => summary.repeat_citizens += 1,
+            (Outcome::Activated, false, _) => summary.activated += 1,
             _ => summary.failed += 1,
         }
     }
@@ -329,16 +311,6 @@ fn region_areas(c: &mut DbConn) -> Result<RegionAreas, AppError> {
         }
     }
     Ok(regions)
-}
-
-/// The event_staff row.
-#[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = event_staff)]
-pub struct StaffHours {
-    pub event_id: String,
-    pub user_id: String,
-    pub hours: f64,
-    pub updated_at: NaiveDateTime,
 }
 
 /// Every row of a demo load, before it is written.
@@ -659,7 +631,7 @@ fn targets(plan: &mut Plan, now: NaiveDateTime) -> Result<(), AppError> {
 
 /// Is the activation counted in yields (activated, first of its citizen, not voided)?
 fn counts(a: &Activation) -> bool {
-    a.outcome == "activated" && !a.repeat_citizen && a.voided_at.is_none()
+    a.outcome == Outcome::Activated && !a.repeat_citizen && a.voided_at.is_none()
 }
 
 /// A citizen activated earlier, who may come again.
@@ -844,7 +816,7 @@ impl RegionGen<'_> {
             longitude,
             cost_idr,
             notes: draft.notes,
-            status: "open".into(),
+            status: EventStatus::Open,
             review_comment: None,
             reviewed_by: None,
             reviewed_at: None,
@@ -1116,7 +1088,11 @@ impl RegionGen<'_> {
             staff_id,
             recorded_at,
             local_date: on,
-            outcome: outcome.into(),
+            outcome: if ok {
+                Outcome::Activated
+            } else {
+                Outcome::Failed
+            },
             failure_reason: reason.map(str::to_string),
             age_band: band.map(str::to_string),
             sex: sex.map(str::to_string),
@@ -1171,11 +1147,11 @@ impl RegionGen<'_> {
             match status {
                 "open" => {}
                 "submitted" => {
-                    e.status = "submitted".into();
+                    e.status = EventStatus::Submitted;
                     e.updated_at = e.ends_at + Duration::hours(20);
                 }
                 "returned" => {
-                    e.status = "returned".into();
+                    e.status = EventStatus::Returned;
                     e.review_comment = Some(comment);
                     e.reviewed_by = Some(sup.clone());
                     e.reviewed_at = Some(reviewed_at);
@@ -1183,7 +1159,7 @@ impl RegionGen<'_> {
                 }
                 other => {
                     // Approving keeps the comment of an earlier return.
-                    e.status = "approved".into();
+                    e.status = EventStatus::Approved;
                     e.review_comment = (other == "approved_after_return").then_some(comment);
                     e.reviewed_by = Some(sup.clone());
                     e.reviewed_at = Some(reviewed_at);
@@ -1208,7 +1184,7 @@ impl RegionGen<'_> {
             let candidates: Vec<usize> = (first_row..self.plan.activations.len())
                 .filter(|i| {
                     let a = &self.plan.activations[*i];
-                    a.outcome == "activated"
+                    a.outcome == Outcome::Activated
                         && a.nik_hash.is_none()
                         && events.contains(a.event_id.as_str())
                 })
@@ -1264,7 +1240,7 @@ impl RegionGen<'_> {
             let Some(h) = a.nik_hash.clone() else {
                 continue;
             };
-            if a.outcome != "activated" || a.voided_at.is_some() {
+            if a.outcome != Outcome::Activated || a.voided_at.is_some() {
                 continue;
             }
             if firsts.insert(h.clone()) {
@@ -1359,7 +1335,7 @@ mod tests {
             .collect();
         for a in &p.activations {
             let nik_activated =
-                a.nik_hash.is_some() && a.outcome == "activated" && a.voided_at.is_none();
+                a.nik_hash.is_some() && a.outcome == Outcome::Activated && a.voided_at.is_none();
             assert_eq!(
                 nik_activated && !a.repeat_citizen,
                 firsts.contains(a.id.as_str()),

@@ -1,26 +1,32 @@
-//! Pure value types: each parses from raw input and cannot be built invalid. No actix, no
-//! diesel here.
+//! Pure value types: each parses from raw input and cannot be built invalid. No actix and
+//! no SQL here: the closed vocabularies derive diesel's row markers only, and `db` maps them
+//! to TEXT on both backends (`db/text.rs`).
 
 mod activity;
 mod area;
 mod enums;
+mod id;
 mod office;
 mod text;
 
 pub use activity::*;
 pub use area::*;
 pub use enums::*;
+pub use id::*;
 pub use office::*;
 pub use text::*;
 
 /// Declares a closed set of string values: its wire names, parsing into a 422 field error
-/// that lists the allowed values, and its OpenAPI schema.
+/// that lists the allowed values, its OpenAPI schema, and its use in rows (stored as its
+/// wire name; the TEXT mapping is in `db/text.rs`).
 #[macro_export]
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+                 diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $(#[serde(rename = $wire)] $variant),+
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::repo::{Event, StaffRow};
-use crate::domain::{optional_text, parse_instant, required_text, AreaCode, EventStatus};
+use crate::domain::{optional_text, parse_id, parse_instant, required_text, AreaCode, EventStatus};
 use crate::error::{AppError, FieldError, Msg, Validator};
 
 /// Longest event accepted: a month-long expo stand is the longest the offices report.
@@ -159,7 +159,7 @@ impl TryFrom<Event> for EventResponse {
 
     fn try_from(e: Event) -> Result<EventResponse, AppError> {
         Ok(EventResponse {
-            status: EventStatus::from_db(&e.status)?,
+            status: e.status,
             id: e.id,
             office_id: e.office_id,
             channel_key: e.channel_key,
@@ -262,40 +262,6 @@ impl EventDraft {
     }
 
     /// The rules between fields: the end after the start, a sane length, both coordinates.
-    fn check(&self, v: &mut Validator) {
-        if self.ends_at <= self.starts_at {
-            v.push(FieldError::new(
-                "ends_at",
-                "before_start",
-                Msg::new("Must be after starts_at.", "Harus setelah starts_at."),
-            ));
-        } else if self.ends_at - self.starts_at > chrono::Duration::days(MAX_EVENT_DAYS) {
-            v.push(FieldError::new(
-                "ends_at",
-                "too_long",
-                Msg::new(
-                    format!("An event lasts at most {MAX_EVENT_DAYS} days."),
-                    format!("Sebuah kegiatan paling lama {MAX_EVENT_DAYS} hari."),
-                ),
-            ));
-        }
-        if self.latitude.is_some() != self.longitude.is_some() {
-            let missing = if self.latitude.is_none() {
-                "latitude"
-            } else {
-                "longitude"
-            };
-            v.push(FieldError::new(
-                missing,
-                "required",
-                Msg::new(
-                    "Give both latitude and longitude, or neither.",
-                    "Isi latitude dan longitude sekaligus, atau tidak keduanya.",
-                ),
-            ));
-        }
-    }
-
     /// The canonical text of an event's content, hashed to tell a retried create from a
     /// different event under the same id.
     pub fn content_hash(&self, office_id: &str) -> String {
@@ -387,24 +353,50 @@ fn instant(field: &str, v: Option<&str>) -> Result<NaiveDateTime, FieldError> {
     }
 }
 
-/// A client-chosen id: a UUID, stored lower-case hyphenated.
-pub fn parse_id(field: &str, value: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(value.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "invalid_id",
-                Msg::new("Must be a UUID.", "Harus UUID."),
-            )
-        })
-}
-
 /// A create request, validated.
 pub struct NewEvent {
     pub id: Option<String>,
     pub office_id: Option<String>,
     pub draft: EventDraft,
+}
+
+/// `ends_at` after `starts_at`, and the event at most [`MAX_EVENT_DAYS`] long.
+fn check_times(v: &mut Validator, starts_at: NaiveDateTime, ends_at: NaiveDateTime) {
+    if ends_at <= starts_at {
+        v.push(FieldError::new(
+            "ends_at",
+            "before_start",
+            Msg::new("Must be after starts_at.", "Harus setelah starts_at."),
+        ));
+    } else if ends_at - starts_at > chrono::Duration::days(MAX_EVENT_DAYS) {
+        v.push(FieldError::new(
+            "ends_at",
+            "too_long",
+            Msg::new(
+                format!("An event lasts at most {MAX_EVENT_DAYS} days."),
+                format!("Sebuah kegiatan paling lama {MAX_EVENT_DAYS} hari."),
+            ),
+        ));
+    }
+}
+
+/// Both coordinates or neither.
+fn check_position(v: &mut Validator, latitude: Option<f64>, longitude: Option<f64>) {
+    if latitude.is_some() != longitude.is_some() {
+        let missing = if latitude.is_none() {
+            "latitude"
+        } else {
+            "longitude"
+        };
+        v.push(FieldError::new(
+            missing,
+            "required",
+            Msg::new(
+                "Give both latitude and longitude, or neither.",
+                "Isi latitude dan longitude sekaligus, atau tidak keduanya.",
+            ),
+        ));
+    }
 }
 
 impl TryFrom<CreateEventRequest> for NewEvent {
@@ -431,6 +423,13 @@ impl TryFrom<CreateEventRequest> for NewEvent {
         let lat = v.check(latitude(r.latitude));
         let lon = v.check(longitude(r.longitude));
         let cost_idr = v.check(cost(r.cost_idr));
+        // The cross-field rules run whenever their own fields are valid, whatever else is not.
+        if let (Some(s), Some(e)) = (starts_at, ends_at) {
+            check_times(&mut v, s, e);
+        }
+        if let (Some(lat), Some(lon)) = (lat, lon) {
+            check_position(&mut v, lat, lon);
+        }
         let draft = match (
             channel_key,
             title,
@@ -467,7 +466,6 @@ impl TryFrom<CreateEventRequest> for NewEvent {
                     cost_idr,
                     notes,
                 };
-                d.check(&mut v);
                 Some(d)
             }
             _ => None,
@@ -484,7 +482,7 @@ impl TryFrom<CreateEventRequest> for NewEvent {
 
 impl UpdateEventRequest {
     /// Applies the changes to `draft`, validating each given field and the result.
-    pub fn apply(self, draft: &mut EventDraft) -> Result<Vec<&'static str>, AppError> {
+    pub fn apply(self, draft: &mut EventDraft) -> (Vec<&'static str>, Vec<FieldError>) {
         let mut v = Validator::new();
         let mut changed = Vec::new();
         let required = |v: &mut Validator, field: &'static str| v.push(FieldError::required(field));
@@ -556,10 +554,14 @@ impl UpdateEventRequest {
                 changed.push("cost_idr");
             }
         }
-        if v.is_empty() {
-            draft.check(&mut v);
+        // The cross-field rules over the edited draft, unless one of their own fields was
+        // refused (its error is already there).
+        if !v.refused("starts_at") && !v.refused("ends_at") {
+            check_times(&mut v, draft.starts_at, draft.ends_at);
         }
-        v.finish()?;
-        Ok(changed)
+        if !v.refused("latitude") && !v.refused("longitude") {
+            check_position(&mut v, draft.latitude, draft.longitude);
+        }
+        (changed, v.into_errors())
     }
 }

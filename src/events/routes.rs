@@ -7,10 +7,11 @@ use super::dto::{
     StaffHoursRequest, StaffResponse, UpdateEventRequest,
 };
 use super::repo::Event;
-use super::service::{self, encode_instant_key, Review};
+use super::service::{self, Review};
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult, Problem};
+use crate::pagination::encode_instant_key;
 use crate::pagination::Page;
 use crate::state::AppState;
 

@@ -9,18 +9,11 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{AuthUser, Scope};
 use crate::channels;
 use crate::db::DbConn;
-use crate::domain::{parse_local_date, AreaCode, EventStatus, Role};
+use crate::domain::{parse_local_date, path_id, AreaCode, EventStatus, Role};
 use crate::error::{AppError, FieldError, Msg, Validator};
 use crate::offices::repo::Office;
-use crate::pagination;
+use crate::pagination::{self, decode_instant_key};
 use crate::state::AppState;
-
-/// A path id that is not a UUID names nothing: 404, like a missing one.
-pub fn path_id(value: &str) -> Result<String, AppError> {
-    uuid::Uuid::parse_str(value)
-        .map(|u| u.to_string())
-        .map_err(|_| AppError::NotFound)
-}
 
 /// The event and its office, or 404 when missing or outside the scope.
 fn in_scope(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<(Event, Office), AppError> {
@@ -251,7 +244,7 @@ pub async fn create(
                 longitude: d.longitude,
                 cost_idr: d.cost_idr,
                 notes: d.notes,
-                status: EventStatus::Open.as_str().to_string(),
+                status: EventStatus::Open,
                 review_comment: None,
                 reviewed_by: None,
                 reviewed_at: None,
@@ -265,7 +258,6 @@ pub async fn create(
                 let existing = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
                 return same_or_conflict(existing, &hash, &scope, c);
             }
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(c, &user.id, &event, "event_created", None)?;
             Ok((event, true))
         })
@@ -353,34 +345,6 @@ pub async fn list(
     Ok((rows, limit))
 }
 
-/// Cursor keys of timestamp-ordered lists: `[RFC 3339 instant, id]`.
-pub fn encode_instant_key(at: NaiveDateTime, id: &str) -> Vec<String> {
-    vec![
-        at.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        id.to_string(),
-    ]
-}
-
-pub fn decode_instant_key(key: &[String]) -> Result<(NaiveDateTime, String), FieldError> {
-    let bad = || {
-        FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            Msg::new(
-                "Not a cursor this list gave out; start again without one.",
-                "Bukan kursor dari daftar ini; mulai lagi tanpa kursor.",
-            ),
-        )
-    };
-    match key {
-        [at, id] => chrono::DateTime::parse_from_rfc3339(at)
-            .map(|t| (t.naive_utc(), id.clone()))
-            .map_err(|_| bad()),
-        _ => Err(bad()),
-    }
-}
-
 /// Edits an open or returned event (its creator, or a supervisor or admin).
 pub async fn update(
     state: &AppState,
@@ -397,16 +361,26 @@ pub async fn update(
             if !is_creator_or_supervisor(&user, &event) {
                 return Err(not_creator());
             }
-            if !EventStatus::from_db(&event.status)?.is_editable() {
+            if !event.status.is_editable() {
                 return Err(not_editable());
             }
             let mut draft = EventDraft::from_event(&event);
-            let changed = req.apply(&mut draft)?;
-            check_for_office(c, &office, &draft, Some(&changed))?;
-            if changed.contains(&"starts_at") || changed.contains(&"ends_at") {
+            // One 422 names every problem: the fields', the cross-field rules', the office's
+            // (channel, area) and the logged staff hours'.
+            let (changed, mut errors) = req.apply(&mut draft);
+            errors.extend(office_rule_errors(
+                c,
+                &office,
+                Some(draft.channel_key.as_str()).filter(|_| changed.contains(&"channel_key")),
+                draft.area_code.as_ref().filter(|_| changed.contains(&"area_code")),
+            )?);
+            let times_ok = !errors
+                .iter()
+                .any(|e| e.field == "starts_at" || e.field == "ends_at");
+            if times_ok && (changed.contains(&"starts_at") || changed.contains(&"ends_at")) {
                 let max = 24.0 * local_days(office.tz(), draft.starts_at, draft.ends_at) as f64;
                 if repo::max_staff_hours(c, &event.id)?.is_some_and(|h| h > max) {
-                    return Err(AppError::validation(
+                    errors.push(FieldError::new(
                         "ends_at",
                         "staff_hours_exceed",
                         Msg::new(
@@ -415,6 +389,9 @@ pub async fn update(
                         ),
                     ));
                 }
+            }
+            if !errors.is_empty() {
+                return Err(AppError::Validation(errors));
             }
             let now = crate::db::now();
             let content = EventContent {
@@ -434,10 +411,6 @@ pub async fn update(
             if !repo::update_content(c, &event.id, &content)? {
                 return Err(not_editable());
             }
-            if content.channel_key != event.channel_key {
-                repo::set_activations_channel(c, &event.id, &content.channel_key)?;
-            }
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             let updated = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
             audit_event(
                 c,
@@ -538,7 +511,7 @@ pub async fn review(
 /// Who may change an event's staff hours: supervisors and admins until the event is
 /// approved, its creator while it is open or returned.
 fn check_staff_editor(user: &AuthUser, event: &Event) -> Result<(), AppError> {
-    let status = EventStatus::from_db(&event.status)?;
+    let status = event.status;
     if status == EventStatus::Approved {
         return Err(approved_frozen());
     }
@@ -601,7 +574,6 @@ pub async fn put_staff(
             let now = crate::db::now();
             repo::upsert_staff(c, &event.id, &staff_id, hours, now)?;
             repo::touch(c, &event.id, now)?;
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,
@@ -637,7 +609,6 @@ pub async fn delete_staff(
             }
             let now = crate::db::now();
             repo::touch(c, &event.id, now)?;
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,

@@ -6,7 +6,7 @@ use super::dto::{CreateOfficeRequest, ListOfficesQuery, UpdateOfficeRequest};
 use super::repo::{self, Office, OfficeFilter};
 use crate::audit::{self, AuditEvent};
 use crate::auth::AuthUser;
-use crate::domain::{required_text, OfficeCode, OfficeLevel, Role, TimeZone};
+use crate::domain::{parse_id, required_text, OfficeCode, OfficeLevel, Role, TimeZone};
 use crate::error::{AppError, AppResult, FieldError, Msg, Validator};
 use crate::pagination::{self, Page};
 use crate::state::AppState;
@@ -23,13 +23,6 @@ pub const INDONESIAN_ZONES: &[&str] = &[
 ];
 
 const NAME_MAX: usize = 200;
-
-/// A UUID in canonical form (lower-case, hyphenated), or a 422 naming `field`.
-pub fn parse_id(field: &str, value: &str) -> Result<String, FieldError> {
-    uuid::Uuid::parse_str(value.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| FieldError::invalid(field, "Must be a UUID.", "Harus berupa UUID."))
-}
 
 /// An IANA zone name that is one of Indonesia's.
 pub fn parse_zone(field: &str, value: &str) -> Result<TimeZone, FieldError> {
@@ -357,7 +350,6 @@ pub async fn update(
                 change("timezone", &office.timezone, tz.name());
                 office.timezone = tz.name().to_string();
                 redated = Some(repo::redate_in_zone(c, &office.id, tz.0)?);
-                crate::reports::rollup::recount_office_days(c, &office.id)?;
             }
             if changes.is_empty() {
                 return Ok(office);

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 
 use crate::auth::AuthUser;
 use crate::channels::repo::{self as channels_repo, Channel};
-use crate::error::{AppError, FieldError, Msg, Validator};
+use crate::error::{AppError, FieldError, Validator};
 use crate::events::repo::{self as events_repo, Event, StaffRow};
 use crate::pagination;
 use crate::state::AppState;
@@ -52,16 +52,7 @@ fn from_micros(s: &str) -> Result<Option<NaiveDateTime>, ()> {
 }
 
 fn decode(value: Option<&str>) -> Result<Cursor, FieldError> {
-    let bad = || {
-        FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            Msg::new(
-                "Not a cursor this endpoint gave out; pull again without one.",
-                "Bukan kursor dari endpoint ini; tarik ulang tanpa kursor.",
-            ),
-        )
-    };
+    let bad = pagination::invalid_cursor;
     let Some(parts) = pagination::decode_cursor(value, 4)? else {
         return Ok(Cursor {
             watermark: None,

@@ -226,14 +226,7 @@ pub async fn list(
         Some(Some(k)) => match k.first().and_then(|y| y.parse::<i32>().ok()) {
             Some(y) => Some(Some(y)),
             None => {
-                v.push(FieldError::new(
-                    "cursor",
-                    "invalid_cursor",
-                    Msg::new(
-                        "Not a cursor this list gave out; start again without one.",
-                        "Bukan kursor dari daftar ini; mulai lagi tanpa kursor.",
-                    ),
-                ));
+                v.push(pagination::invalid_cursor());
                 None
             }
         },

@@ -11,9 +11,9 @@ use super::repo::{self, User, UserFilter};
 use crate::audit::{self, AuditEvent};
 use crate::auth::{self, AuthUser};
 use crate::db::DbConn;
+use crate::domain::parse_id;
 use crate::domain::{required_text, NewPassword, Role, Username};
 use crate::error::{AppError, AppResult, FieldError, Msg, Validator};
-use crate::offices::service::parse_id;
 use crate::pagination::{self, Page};
 use crate::state::AppState;
 

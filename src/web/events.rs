@@ -10,7 +10,7 @@ use askama::Template;
 use super::fmt;
 use super::page::{self, get, Ctx};
 use super::reports::{labels, table};
-use crate::domain::Role;
+use crate::domain::{EventStatus, Role};
 use crate::error::AppError;
 use crate::events::dto::ListEventsQuery;
 use crate::events::service::{self, Review};
@@ -67,7 +67,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     rows.truncate(limit.max(0) as usize);
     let next = match (more, rows.last()) {
         (true, Some(last)) => {
-            let key = service::encode_instant_key(last.starts_at, &last.id);
+            let key = crate::pagination::encode_instant_key(last.starts_at, &last.id);
             let cursor = crate::pagination::encode_cursor(
                 &key.iter().map(String::as_str).collect::<Vec<_>>(),
             );
@@ -110,7 +110,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
                     .map(|(_, n, _)| n.clone())
                     .unwrap_or_default(),
             ),
-            Cell::Text(labels.status(&e.status)),
+            Cell::Text(labels.status(e.status.as_str())),
         ]);
         links.push(format!("/app/events/{}", e.id));
     }
@@ -372,9 +372,10 @@ async fn event_page(
         id,
         title: event.title.clone(),
         facts,
-        status: labels.status(&event.status),
+        status: labels.status(event.status.as_str()),
         comment: event.review_comment.clone().unwrap_or_default(),
-        can_review: event.status == "submitted" && user.role.rank() >= Role::Supervisor.rank(),
+        can_review: event.status == EventStatus::Submitted
+            && user.role.rank() >= Role::Supervisor.rank(),
         notice,
         figures,
         tables: sheets.iter().map(|s| table(s, lang)).collect(),

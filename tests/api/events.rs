@@ -415,7 +415,8 @@ async fn patch_edits_open_events_for_their_creator_and_supervisors() {
     bad.assert_problem(422, "validation_failed");
     let mut fields = bad.error_fields();
     fields.sort();
-    assert_eq!(fields, vec!["latitude", "title"]);
+    // The cross-field rule (ends before it starts) is named beside the fields' errors.
+    assert_eq!(fields, vec!["ends_at", "latitude", "title"]);
     let bad = w
         .app
         .patch(
@@ -745,4 +746,57 @@ async fn staff_hours_follow_the_events_length_office_and_state() {
             .await,
         6
     );
+}
+
+#[tokio::test]
+async fn one_422_names_field_cross_field_and_office_errors_together() {
+    let w = World::new().await;
+    // Create: a blank title, an end before the start, a lone latitude, a channel the
+    // office cannot use and an area outside its region: all in one answer.
+    let mut body = w.event_body();
+    body["title"] = json!("");
+    body["ends_at"] = body["starts_at"].clone();
+    body["longitude"] = json!(null);
+    body["channel_key"] = json!("car_free_day");
+    body["area_code"] = json!("63.02.01");
+    let a = w.app.post("/events", &w.staff.token, body).await;
+    a.assert_problem(422, "validation_failed");
+    let mut fields = a.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["area_code", "channel_key", "ends_at", "longitude", "title"]
+    );
+    assert_eq!(w.app.count("SELECT COUNT(*) AS n FROM events").await, 0);
+
+    // Edit: the same rules, with nothing changed when any of them fails.
+    let id = w.event(&w.staff.token).await;
+    let path = format!("/events/{id}");
+    let bad = w
+        .app
+        .patch(
+            &path,
+            &w.staff.token,
+            json!({
+                "title": null,
+                "ends_at": "2024-03-17T00:00:00Z",
+                "channel_key": "car_free_day",
+                "area_code": "63.02.01",
+                "longitude": null
+            }),
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["area_code", "channel_key", "ends_at", "longitude", "title"]
+    );
+    let e = w.app.get(&path, &w.staff.token).await;
+    let e = e.assert_status(200);
+    assert_eq!(e["title"], w.event_body()["title"]);
+    assert_eq!(e["longitude"], w.event_body()["longitude"]);
+    assert_eq!(e["channel_key"], w.event_body()["channel_key"]);
+    assert_eq!(e["area_code"], w.event_body()["area_code"]);
 }

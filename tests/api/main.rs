@@ -17,6 +17,7 @@ mod edge;
 mod events;
 mod field_app;
 mod group_commit;
+mod layers;
 mod offices;
 mod openapi_honesty;
 mod ops_backup;
