@@ -7,7 +7,29 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// SQLite allocates through glibc's malloc, not through mimalloc. Left alone, glibc gives
+/// each thread that calls it an arena of its own (up to 16 on two cores) and keeps freed
+/// pages in each: the 200-phone soak's memory climbed for minutes although SQLite's own
+/// heap stayed under 120 MB. Two arenas, and freed pages handed back every few seconds,
+/// keep the server's memory close to what is in use.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn bound_glibc_heap() {
+    // SAFETY: mallopt is called before any other thread exists; malloc_trim is thread-safe.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+    let _ = std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(|| loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            // SAFETY: see above.
+            unsafe { libc::malloc_trim(0) };
+        });
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn bound_glibc_heap() {}
+
 fn main() -> std::process::ExitCode {
+    bound_glibc_heap();
     let cli = jemput::config::Cli::parse();
     let result = actix_web::rt::System::new().block_on(jemput::cli::run(cli));
     match result {
