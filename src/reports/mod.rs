@@ -8,6 +8,7 @@ pub mod rollup;
 pub mod routes;
 pub mod service;
 pub mod sheets;
+pub mod subtree_tallies;
 pub mod xlsx;
 
 /// Does the client ask for `media` (in `Accept`, with a non-zero weight)? The CSV and XLSX

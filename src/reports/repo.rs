@@ -13,7 +13,8 @@ use crate::error::AppError;
 use crate::schema::{
     activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_staff as es,
     event_tallies as et, events as ev, month_histogram as mh, month_tallies as mt, offices,
-    residence_tallies as rt, targets,
+    outcome_month_tallies as omt, residence_tallies as rt, staff_month_tallies as smt,
+    staff_shares as ss, targets,
 };
 
 /// Per-channel (or per-office) totals of the period's events in the subtree.
@@ -711,5 +712,169 @@ pub fn user_names(
     Ok(rows
         .into_iter()
         .map(|(id, u, f, o)| (id, (u, f, o)))
+        .collect())
+}
+
+/// One staff member's figures over part of a period.
+#[derive(Debug, Clone, Default)]
+pub struct StaffTotals {
+    pub user_id: String,
+    /// Events worked: activations recorded or hours logged.
+    pub events: i64,
+    pub activated: i64,
+    pub failed: i64,
+    pub failed_by_reason: [i64; 9],
+    pub micro_hours: i64,
+    /// Hour entries: none means no hours were logged.
+    pub hour_entries: i64,
+}
+
+type StaffRow = (
+    String,
+    (Option<i64>, Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>),
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+fn to_staff_totals(rows: Vec<StaffRow>) -> Vec<StaffTotals> {
+    let z = |x: Option<i64>| x.unwrap_or(0);
+    rows.into_iter()
+        .map(
+            |(user_id, (events, activated, failed), (micro, entries), r)| StaffTotals {
+                user_id,
+                events: z(events),
+                activated: z(activated),
+                failed: z(failed),
+                failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(z),
+                micro_hours: z(micro),
+                hour_entries: z(entries),
+            },
+        )
+        .collect()
+}
+
+fn big(
+    sql: &str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql(sql)
+}
+
+/// Per staff member, the whole months `[m1, m2]` of one office's subtree.
+pub fn staff_months(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<Vec<StaffTotals>, AppError> {
+    let rows: Vec<StaffRow> = smt::table
+        .filter(smt::office_id.eq(office_id))
+        .filter(smt::month.between(m1, m2))
+        .group_by(smt::user_id)
+        .select((
+            smt::user_id,
+            (sum(smt::events), sum(smt::activated), sum(smt::failed)),
+            (
+                big("CAST(SUM(staff_month_tallies.staff_micro_hours) AS BIGINT)"),
+                sum(smt::staff_entries),
+            ),
+            (
+                sum(smt::failed_no_smartphone),
+                sum(smt::failed_phone_no_camera),
+                sum(smt::failed_no_signal),
+                sum(smt::failed_ektp_not_recorded),
+                sum(smt::failed_data_mismatch),
+                sum(smt::failed_no_email),
+                sum(smt::failed_declined),
+                sum(smt::failed_app_error),
+                sum(smt::failed_other),
+            ),
+        ))
+        .load(conn)?;
+    Ok(to_staff_totals(rows))
+}
+
+/// Per staff member, the events of `[from, to]` in the subtree, from their per-event shares
+/// (a partial month at a period's end).
+pub fn staff_days(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<StaffTotals>, AppError> {
+    let rows: Vec<StaffRow> = ss::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ss::user_id)
+        .select((
+            ss::user_id,
+            (count_star().nullable(), sum(ss::activated), sum(ss::failed)),
+            (
+                big("CAST(SUM(staff_shares.staff_micro_hours) AS BIGINT)"),
+                sum(ss::staff_entries),
+            ),
+            (
+                sum(ss::failed_no_smartphone),
+                sum(ss::failed_phone_no_camera),
+                sum(ss::failed_no_signal),
+                sum(ss::failed_ektp_not_recorded),
+                sum(ss::failed_data_mismatch),
+                sum(ss::failed_no_email),
+                sum(ss::failed_declined),
+                sum(ss::failed_app_error),
+                sum(ss::failed_other),
+            ),
+        ))
+        .load(conn)?;
+    Ok(to_staff_totals(rows))
+}
+
+/// Outcome counts of the whole months `[m1, m2]` of one office's subtree, by channel,
+/// outcome, failure reason and age band.
+pub fn outcome_months(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<Vec<OutcomeTally>, AppError> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = omt::table
+        .filter(omt::office_id.eq(office_id))
+        .filter(omt::month.between(m1, m2))
+        .group_by((
+            omt::channel_key,
+            omt::outcome,
+            omt::failure_reason,
+            omt::age_band,
+        ))
+        .select((
+            omt::channel_key,
+            omt::outcome,
+            omt::failure_reason,
+            omt::age_band,
+            sum(omt::n),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(channel_key, outcome, failure_reason, age_band, n)| OutcomeTally {
+                channel_key,
+                outcome,
+                failure_reason,
+                age_band,
+                n: n.unwrap_or(0),
+            },
+        )
+        .filter(|t| t.n != 0)
         .collect())
 }

@@ -51,6 +51,8 @@ pub struct TallyChange {
     /// The district of the citizen's NIK (`DD.DD.DD`), `None` without a NIK.
     pub home_district: Option<String>,
     pub repeat_citizen: bool,
+    /// Who recorded it (the staff report's roll-ups).
+    pub staff_id: String,
     pub sign: i32,
 }
 
@@ -66,6 +68,7 @@ impl TallyChange {
             age_band: a.age_band.clone(),
             home_district: a.home_district.clone(),
             repeat_citizen: a.repeat_citizen,
+            staff_id: a.staff_id.clone(),
             sign,
         }
     }
@@ -86,17 +89,34 @@ impl TallyChange {
 
 /// Adds the changes to every roll-up, the monthly ones included.
 pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
-    let touched = apply_counts(conn, changes)?;
+    let touched = apply_counts(conn, changes, true)?;
     refresh_events(conn, &touched)
 }
 
 /// Adds the changes to the per-event, per-day, per-outcome and residence roll-ups; returns
 /// the events whose counts changed.
-fn apply_counts(conn: &mut DbConn, changes: &[TallyChange]) -> Result<Vec<String>, AppError> {
+fn apply_counts(
+    conn: &mut DbConn,
+    changes: &[TallyChange],
+    subtrees: bool,
+) -> Result<Vec<String>, AppError> {
     let mut by_event: BTreeMap<&str, (i32, i32, [i32; 9])> = BTreeMap::new();
     let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
     let mut by_outcome: BTreeMap<(&str, &str, &str, &str), i32> = BTreeMap::new();
     let mut by_residence: BTreeMap<(&str, i32, &str), i32> = BTreeMap::new();
+    let mut by_staff = super::subtree_tallies::StaffDeltas::new();
+    for ch in changes {
+        // Every stored activation makes its recorder part of the event, counted or not.
+        by_staff
+            .entry((&ch.event_id, &ch.staff_id))
+            .or_default()
+            .add(
+                ch.sign,
+                ch.counts(),
+                &ch.outcome,
+                ch.failure_reason.as_deref(),
+            );
+    }
     for ch in changes.iter().filter(|c| c.counts()) {
         let (a, f) = ch.split();
         let e = by_event.entry(&ch.event_id).or_default();
@@ -185,6 +205,10 @@ fn apply_counts(conn: &mut DbConn, changes: &[TallyChange]) -> Result<Vec<String
                 dt::failed.eq(dt::failed + excluded(dt::failed)),
             ))
             .execute(c))?;
+    }
+    if subtrees {
+        super::subtree_tallies::add_outcomes(conn, &by_outcome)?;
+        super::subtree_tallies::add_staff(conn, &by_staff)?;
     }
     for ((event_id, outcome, reason, band), n) in by_outcome {
         let row = (
@@ -321,6 +345,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
         Option<String>,
         Option<String>,
         bool,
+        String,
     );
     let rows: Vec<Row> = activations::table
         .inner_join(events::table)
@@ -334,6 +359,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
             activations::age_band,
             activations::home_district,
             activations::repeat_citizen,
+            activations::staff_id,
         ))
         .load(conn)?;
     let changes: Vec<TallyChange> = rows
@@ -348,6 +374,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 age_band,
                 home_district,
                 repeat_citizen,
+                staff_id,
             )| TallyChange {
                 event_id,
                 office_id,
@@ -357,13 +384,15 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 age_band,
                 home_district,
                 repeat_citizen,
+                staff_id,
                 sign: 1,
             },
         )
         .collect();
     let n = changes.len();
     for chunk in changes.chunks(5000) {
-        apply_counts(conn, chunk)?;
+        // The subtree roll-ups are recounted whole by rebuild_months below.
+        apply_counts(conn, chunk, false)?;
     }
     rebuild_months(conn)?;
     Ok(n)
@@ -468,6 +497,7 @@ pub fn refresh_events(conn: &mut DbConn, event_ids: &[String]) -> Result<(), App
     ids.dedup();
     for chunk in ids.chunks(500) {
         refresh_chunk(conn, chunk)?;
+        super::subtree_tallies::refresh_staff(conn, chunk)?;
     }
     Ok(())
 }
@@ -529,6 +559,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
     let mut months: BTreeMap<(String, NaiveDate, String), MonthDelta> = BTreeMap::new();
     let mut bins: BTreeMap<(String, NaiveDate, String, i32), i32> = BTreeMap::new();
     let mut changed: Vec<Share> = Vec::new();
+    let mut moves = Vec::new();
     for (id, office_id, path, local_date, channel_key, cost_idr) in evs {
         let (activated, failed, r) = counts.get(&id).copied().unwrap_or_default();
         let (micro, entries) = hours.get(&id).copied().unwrap_or_default();
@@ -555,6 +586,15 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
         let old = stored.remove(&id);
         if old.as_ref() == Some(&now) {
             continue;
+        }
+        let old_key = old.as_ref().map(|s| (s.month, s.channel_key.clone()));
+        if old_key.as_ref() != Some(&(now.month, now.channel_key.clone())) {
+            moves.push(super::subtree_tallies::OutcomeMove {
+                event_id: id.clone(),
+                path: path.clone(),
+                old: old_key,
+                new: (now.month, now.channel_key.clone()),
+            });
         }
         // An event never changes office, so both shares count for the same offices.
         for office in ancestors(&path) {
@@ -661,6 +701,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             .set(mh::events.eq(mh::events + excluded(mh::events)))
             .execute(c))?;
     }
+    super::subtree_tallies::move_outcomes(conn, &moves)?;
     if !changed.is_empty() {
         let ids: Vec<&str> = changed.iter().map(|s| s.event_id.as_str()).collect();
         diesel::delete(es::table.filter(es::event_id.eq_any(&ids))).execute(conn)?;
@@ -714,5 +755,5 @@ pub fn rebuild_months(conn: &mut DbConn) -> Result<(), AppError> {
         DbConn::Pg(c) => c.batch_execute(&sql)?,
         DbConn::Sqlite(c) => c.batch_execute(&sql)?,
     }
-    Ok(())
+    super::subtree_tallies::rebuild(conn)
 }
