@@ -8,6 +8,11 @@
 //! would have kept, then times every report endpoint through HTTP (p50/p99 over
 //! `--iterations` calls) for one regency and for the nation, beside the same figures
 //! computed by one hand-written SQL query over the raw activations (median of 5 runs).
+//!
+//! `--keep <sqlite file | postgres database name>` keeps the generated database and reuses
+//! it on the next run (migrated first; `--rebuild` recounts its monthly roll-ups),
+//! `--raw-runs N` sets the hand-written queries' runs (0: skip them), `--only a,b` measures
+//! only those reports.
 
 use std::time::{Duration, Instant};
 

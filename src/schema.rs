@@ -298,6 +298,7 @@ diesel::joinable!(targets -> offices (office_id));
 diesel::joinable!(events -> offices (office_id));
 diesel::joinable!(event_staff -> events (event_id));
 diesel::joinable!(staff_shares -> events (event_id));
+diesel::joinable!(event_shares -> events (event_id));
 diesel::joinable!(event_staff -> users (user_id));
 diesel::joinable!(activations -> events (event_id));
 
