@@ -647,6 +647,7 @@ async fn main() {
         "{:<12} {:<8} {:>10} {:>10} {:>12} {:>8} {:>6}",
         "report", "scope", "p50 ms", "p99 ms", "raw SQL ms", "p50/raw", "calls"
     );
+    let raw_runs = args.raw_runs;
     for (scope_name, office) in [
         ("regency", &generated.regency),
         ("nation", &generated.nation),
@@ -695,7 +696,6 @@ async fn main() {
                 raw_sql(name, &path_of, "2025-01-01", "2025-12-31")
             };
             let raw_db = db.clone();
-            let raw_runs = args.raw_runs;
             let raw = tokio::task::spawn_blocking(move || {
                 if raw_runs == 0 {
                     return Duration::ZERO;
@@ -715,14 +715,19 @@ async fn main() {
             .expect("raw");
             let p50 = pct(&times, 0.5);
             let raw_ms = raw.as_secs_f64() * 1000.0;
+            let (raw_col, ratio) = if raw_runs == 0 {
+                ("-".to_string(), "-".to_string())
+            } else {
+                (format!("{raw_ms:.2}"), format!("{:.3}", p50 / raw_ms))
+            };
             println!(
-                "{:<12} {:<8} {:>10.2} {:>10.2} {:>12.2} {:>8.2} {:>6}",
+                "{:<12} {:<8} {:>10.2} {:>10.2} {:>12} {:>8} {:>6}",
                 name,
                 scope_name,
                 p50,
                 pct(&times, 0.99),
-                raw_ms,
-                p50 / raw_ms,
+                raw_col,
+                ratio,
                 times.len()
             );
         }
