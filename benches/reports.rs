@@ -464,11 +464,11 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
     }
     let counted = "CASE WHEN outcome = 'activated' AND NOT repeat_citizen THEN 1 ELSE 0 END";
     let failed = "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END";
-    let reasons: String = jemput::reports::rollup::REASONS
+    let reasons: String = jemput::tallies::REASONS
         .iter()
         .map(|r| format!(", SUM(CASE WHEN failure_reason = '{r}' THEN 1 ELSE 0 END)"))
         .collect();
-    let reason_cols: String = jemput::reports::rollup::REASONS
+    let reason_cols: String = jemput::tallies::REASONS
         .iter()
         .map(|r| format!(", failed_{r}"))
         .collect();
@@ -500,7 +500,7 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
          GROUP BY office_id, COALESCE(home_district, '')"
     ))
     .expect("residence tallies");
-    jemput::reports::rollup::rebuild_months(conn).expect("monthly roll-ups");
+    jemput::tallies::rebuild_months(conn).expect("monthly roll-ups");
     conn.batch_execute("COMMIT").expect("commit");
     match conn {
         DbConn::Pg(c) => c.batch_execute("ANALYZE").expect("analyze"),
@@ -579,7 +579,7 @@ async fn main() {
                 let t = Instant::now();
                 let mut c = gen_db.conn().expect("conn");
                 c.batch_execute("BEGIN").expect("begin");
-                jemput::reports::rollup::rebuild_months(&mut c).expect("rebuild");
+                jemput::tallies::rebuild_months(&mut c).expect("rebuild");
                 c.batch_execute("COMMIT").expect("commit");
                 eprintln!("  roll-ups rebuilt in {:.1?}", t.elapsed());
             }

@@ -41,7 +41,7 @@ fn backfill_rollups(conn: &mut DbConn, applied: &[String]) -> anyhow::Result<()>
     if rows == 0 {
         return Ok(());
     }
-    conn.transaction(|c| crate::reports::rollup::rebuild(c).map(|_| ()))
+    conn.transaction(|c| crate::tallies::rebuild(c).map(|_| ()))
         .map_err(|e: AppError| {
             anyhow::anyhow!("counting the roll-ups of {rows} activations failed: {e}")
         })?;

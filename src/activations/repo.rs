@@ -10,6 +10,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, citizens, events, offices, users};
+use crate::tallies::{self, Sink, TallyChange};
 
 /// Rows per multi-row INSERT of the sync. Statements are prepared once per connection only
 /// when their shape is fixed, so rows go in full chunks of this size (a fixed-size array
@@ -56,6 +57,24 @@ pub struct Activation {
     pub void_reason: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+}
+
+impl Activation {
+    /// This stored activation entering (`sign = 1`) or leaving (`-1`) the tallies.
+    pub fn tally(&self, sign: i32) -> TallyChange {
+        TallyChange {
+            event_id: self.event_id.clone(),
+            office_id: self.office_id.clone(),
+            local_date: self.local_date,
+            outcome: self.outcome.clone(),
+            failure_reason: self.failure_reason.clone(),
+            age_band: self.age_band.clone(),
+            home_district: self.home_district.clone(),
+            repeat_citizen: self.repeat_citizen,
+            staff_id: self.staff_id.clone(),
+            sign,
+        }
+    }
 }
 
 /// What the sync needs to know of an event.
@@ -355,11 +374,32 @@ pub fn release_citizen(
     Ok(())
 }
 
-/// Inserts the rows whose ids are not stored yet; returns the ids this call inserted.
+/// Inserts the rows whose ids are not stored yet; returns the ids this call inserted. What
+/// it inserted (and is not voided) enters the tallies through `sink`.
 ///
 /// PostgreSQL skips ids another transaction stored since the caller's read. On SQLite the
 /// caller's pre-read under the write lock is authoritative, so every row must go in.
-pub fn insert_new(conn: &mut DbConn, rows: Vec<Activation>) -> Result<Vec<String>, AppError> {
+pub fn insert_new(
+    conn: &mut DbConn,
+    rows: Vec<Activation>,
+    sink: Sink<'_>,
+) -> Result<Vec<String>, AppError> {
+    let mut changes: Vec<(String, TallyChange)> = rows
+        .iter()
+        .filter(|r| r.voided_at.is_none())
+        .map(|r| (r.id.clone(), r.tally(1)))
+        .collect();
+    let inserted = insert_rows(conn, rows)?;
+    if inserted.len() < changes.len() {
+        // Another transaction stored some first (PostgreSQL): only ours count.
+        let ours: std::collections::HashSet<&str> = inserted.iter().map(String::as_str).collect();
+        changes.retain(|(id, _)| ours.contains(id.as_str()));
+    }
+    sink.record(conn, changes.into_iter().map(|(_, c)| c).collect())?;
+    Ok(inserted)
+}
+
+fn insert_rows(conn: &mut DbConn, rows: Vec<Activation>) -> Result<Vec<String>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let (full, rest) = fixed_chunks(rows);
@@ -445,17 +485,25 @@ pub fn of_event(
     Ok(q.load(conn)?)
 }
 
-/// Voids an activation that is not voided yet; false when it already was.
+/// What voiding changed.
+pub struct Voided {
+    /// The citizen's next activation, promoted to their counted first.
+    pub promoted: Option<String>,
+}
+
+/// Voids an activation that is not voided yet (`None` when it already was). It leaves the
+/// tallies; when it was the citizen's counted first activation in its office, their next
+/// one is promoted and enters them (see [`promote_next_first`]).
 pub fn void(
     conn: &mut DbConn,
-    id: &str,
+    activation: &Activation,
     by: &str,
     reason: &str,
     now: NaiveDateTime,
-) -> Result<bool, AppError> {
+) -> Result<Option<Voided>, AppError> {
     let n = diesel::update(
         activations::table
-            .filter(activations::id.eq(id))
+            .filter(activations::id.eq(&activation.id))
             .filter(activations::voided_at.is_null()),
     )
     .set((
@@ -464,13 +512,28 @@ pub fn void(
         activations::void_reason.eq(reason),
     ))
     .execute(conn)?;
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(None);
+    }
+    let promoted = match (&activation.nik_hash, activation.outcome.as_str()) {
+        (Some(h), "activated") if !activation.repeat_citizen => {
+            promote_next_first(conn, &activation.office_id, h, &activation.id)?
+        }
+        _ => None,
+    };
+    let mut changes = vec![activation.tally(-1)];
+    if let Some(next) = promoted.as_deref() {
+        // The citizen's next activation stops being a repeat: it counts from now on.
+        changes.extend(find(conn, next)?.map(|p| p.tally(1)));
+    }
+    tallies::apply(conn, &changes)?;
+    Ok(Some(Voided { promoted }))
 }
 
 /// After the citizen's first activation in an office is voided, the earliest remaining
 /// counted one becomes the first (and stops being a repeat); with none left, the citizen is
 /// forgotten, so their next activation counts. Returns the promoted activation's id.
-pub fn promote_next_first(
+fn promote_next_first(
     conn: &mut DbConn,
     office_id: &str,
     nik_hash: &str,

@@ -22,8 +22,8 @@ use crate::domain::{
 use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
 use crate::events::service::{decode_instant_key, in_scope_locked, path_id};
 use crate::pagination;
-use crate::reports::rollup::{self, TallyChange};
 use crate::state::AppState;
+use crate::tallies::Sink;
 
 /// A sync item is not accepted more than this far ahead of the server's clock (phones
 /// keep poor time; a day ahead is a wrong date, not skew).
@@ -435,7 +435,11 @@ fn store(
     let mut to_insert: Vec<Activation> = rows.iter().map(|(_, r)| r.clone()).collect();
     to_insert.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let expected = to_insert.len();
-    let inserted: HashSet<String> = repo::insert_new(c, to_insert)?.into_iter().collect();
+    // What goes in enters the report tallies in this same transaction (at its end, merged
+    // with the rest of the group), so reports never disagree with the stored rows.
+    let inserted: HashSet<String> = repo::insert_new(c, to_insert, Sink::AtGroupEnd(tail))?
+        .into_iter()
+        .collect();
     if inserted.len() != expected {
         // PostgreSQL only: another transaction stored some ids since our read. Classify
         // them as a retry would, and give back citizen claims made for them.
@@ -463,14 +467,6 @@ fn store(
             }
         }
     }
-
-    // Report roll-ups change in this same transaction (at its end, merged with the rest of
-    // the group), so reports never disagree with the stored rows.
-    tail.extend(
-        rows.iter()
-            .filter(|(_, r)| inserted.contains(&r.id))
-            .map(|(_, r)| TallyChange::of(r, 1)),
-    );
 
     // One audit entry per event of the batch, listing what it stored.
     let mut per_event: Vec<(&str, &str, Vec<&str>)> = Vec::new();
@@ -598,23 +594,10 @@ pub async fn void(
                 )));
             }
             let now = crate::db::now();
-            if !repo::void(c, &activation.id, &user.id, &reason, now)? {
+            let Some(voided) = repo::void(c, &activation, &user.id, &reason, now)? else {
                 return repo::find(c, &id)?.ok_or(AppError::NotFound);
-            }
-            let promoted = match (&activation.nik_hash, activation.outcome.as_str()) {
-                (Some(h), "activated") if !activation.repeat_citizen => {
-                    repo::promote_next_first(c, &activation.office_id, h, &activation.id)?
-                }
-                _ => None,
             };
-            let mut changes = vec![TallyChange::of(&activation, -1)];
-            if let Some(next) = promoted.as_deref() {
-                // The citizen's next activation stops being a repeat: it counts from now on.
-                if let Some(p) = repo::find(c, next)? {
-                    changes.push(TallyChange::of(&p, 1));
-                }
-            }
-            rollup::apply(c, &changes)?;
+            let promoted = voided.promoted;
             audit::record(
                 c,
                 AuditEvent {

@@ -19,7 +19,7 @@ pub struct ListAreasQuery {
     #[param(example = "63.01")]
     pub parent_code: Option<String>,
     /// Only areas of this level (blank: every level).
-    #[param(schema_with = crate::docs::area_level_or_blank)]
+    #[param(schema_with = crate::openapi::area_level_or_blank)]
     pub level: Option<String>,
     /// Only areas whose name contains this text, in any case (at most 100 characters).
     #[param(example = "tanah", max_length = 100)]

@@ -19,12 +19,14 @@
 //! time (measured under the sync benchmark). A lane thread stays hot, and the callers wait
 //! on a channel without holding a blocking-pool thread.
 //!
-//! The pieces' roll-up changes (the [`Tail`]) are applied once per group, merged, right
-//! before COMMIT: the hot rows are locked for the length of one statement per key and the
+//! What the pieces leave for the end of their group (the [`Tail`]: the report tallies'
+//! changes, say) is applied once per group, merged, right before COMMIT: the hot rows are locked for the length of one statement per key and the
 //! commit. SQLite runs one lane (it has one writer anyway); PostgreSQL runs [`PG_LANES`]
 //! lanes side by side, so the database's cores all work, and the lanes only queue on each
 //! other at the roll-up rows. Two servers on one PostgreSQL are the same as more lanes.
 
+use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
@@ -32,11 +34,87 @@ use diesel::connection::SimpleConnection;
 
 use super::{Backend, DbConn, Manager, WriteLock};
 use crate::error::AppError;
-use crate::reports::rollup::{self, TallyChange};
 
-/// Roll-up changes a piece leaves to the end of its group (kept only when the piece
-/// succeeds).
-pub type Tail = Vec<TallyChange>;
+/// Work a grouped piece leaves for the end of its group, merged with the other pieces' of
+/// the same kind and run once, right before COMMIT. The layers above `db` define what it is
+/// (the report tallies' changes); `db` only merges and runs it, so it depends on none of them.
+pub trait Deferred: Default + Send + 'static {
+    /// Adds another piece's deferred work to this one.
+    fn merge(&mut self, other: Self);
+    /// Runs the group's merged work in its transaction.
+    fn apply(self, conn: &mut DbConn) -> Result<(), AppError>;
+}
+
+/// A [`Deferred`] of any kind, behind one type (a piece may leave several kinds).
+trait Part: Send {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    fn merge_part(&mut self, other: Box<dyn Part>);
+    fn apply_part(self: Box<Self>, conn: &mut DbConn) -> Result<(), AppError>;
+}
+
+impl<D: Deferred> Part for D {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+    fn merge_part(&mut self, other: Box<dyn Part>) {
+        // Parts are keyed by their type, so the other part is always a `D`.
+        if let Ok(other) = other.into_any().downcast::<D>() {
+            self.merge(*other);
+        }
+    }
+    fn apply_part(self: Box<Self>, conn: &mut DbConn) -> Result<(), AppError> {
+        (*self).apply(conn)
+    }
+}
+
+/// What a piece leaves to the end of its group (kept only when the piece succeeds): one
+/// [`Deferred`] of each kind it asked for.
+#[derive(Default)]
+pub struct Tail {
+    parts: BTreeMap<TypeId, Box<dyn Part>>,
+}
+
+impl Tail {
+    pub fn new() -> Tail {
+        Tail::default()
+    }
+
+    /// This tail's deferred work of kind `D`, empty until the piece adds to it.
+    pub fn get<D: Deferred>(&mut self) -> &mut D {
+        let part = self
+            .parts
+            .entry(TypeId::of::<D>())
+            .or_insert_with(|| Box::new(D::default()));
+        match part.as_any_mut().downcast_mut::<D>() {
+            Some(d) => d,
+            // Parts are stored under their own type's id only.
+            None => unreachable!("the part under D's type id is a D"),
+        }
+    }
+
+    /// Merges another piece's tail into this one.
+    fn append(&mut self, other: Tail) {
+        for (kind, part) in other.parts {
+            match self.parts.entry(kind) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(part);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge_part(part),
+            }
+        }
+    }
+
+    /// Runs every kind of deferred work, in a fixed order (by kind).
+    fn apply(self, conn: &mut DbConn) -> Result<(), AppError> {
+        self.parts
+            .into_values()
+            .try_for_each(|part| part.apply_part(conn))
+    }
+}
 
 /// PostgreSQL lanes: enough that both cores of a small server run statements while one
 /// lane waits on a commit; each holds one connection.
@@ -209,16 +287,18 @@ impl Lane {
         let mut tail = Tail::new();
         let completions: Vec<Completion> =
             jobs.into_iter().map(|job| job(conn, &mut tail)).collect();
-        let committed =
-            match rollup::apply(conn, &tail).and_then(|()| Ok(conn.batch_execute("COMMIT")?)) {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "group transaction could not commit");
-                    let _ = conn.batch_execute("ROLLBACK");
-                    self.writer = None;
-                    false
-                }
-            };
+        let committed = match tail
+            .apply(conn)
+            .and_then(|()| Ok(conn.batch_execute("COMMIT")?))
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = ?e, "group transaction could not commit");
+                let _ = conn.batch_execute("ROLLBACK");
+                self.writer = None;
+                false
+            }
+        };
         match &self.syncer {
             Some(syncer) if committed => {
                 if let Err(mpsc::SendError(completions)) = syncer.send(completions) {
@@ -313,7 +393,8 @@ fn in_savepoint<T>(
 impl super::Db {
     /// Like [`super::Db::write`], but the transaction may be shared with other
     /// `write_grouped` calls (see the module docs); `f` must not depend on running alone,
-    /// and leaves its roll-up changes in the [`Tail`] instead of applying them.
+    /// and leaves what may wait for the end of the group (the tallies' changes) in the
+    /// [`Tail`] instead of applying it.
     pub async fn write_grouped<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn, &mut Tail) -> Result<T, AppError> + Send + 'static,
@@ -324,7 +405,7 @@ impl super::Db {
             let mut mine = Tail::new();
             let outcome = in_savepoint(conn, |c| f(c, &mut mine));
             if outcome.is_ok() {
-                tail.append(&mut mine);
+                tail.append(mine);
             }
             Box::new(move |committed: bool| {
                 // The caller may have gone (client disconnected): nothing to tell.

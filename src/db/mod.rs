@@ -1,11 +1,14 @@
 //! Database access: one binary over embedded SQLite or PostgreSQL, the backend chosen from
 //! the URL at run time. Blocking diesel work runs on actix's blocking pool, never on the
 //! async workers.
+//!
+//! Below every feature: it imports none (the group commit runs whatever [`Deferred`] work
+//! the layers above leave it).
 
 mod checkpoint;
 mod errors;
 mod group;
-pub use group::Tail;
+pub use group::{Deferred, Tail};
 pub mod migrations;
 
 use std::path::{Path, PathBuf};

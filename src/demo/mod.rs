@@ -24,10 +24,10 @@ use crate::db::{Db, DbConn};
 use crate::domain::{AreaCode, Nik};
 use crate::error::AppError;
 use crate::events::dto::EventDraft;
-use crate::events::repo::Event;
+use crate::events::repo::{self as events_repo, Event, StaffHours};
 use crate::offices::repo::{self as offices_repo, Office};
-use crate::reports::rollup::{self, TallyChange};
-use crate::schema::{areas, event_staff, events, offices, users};
+use crate::schema::{areas, offices, users};
+use crate::tallies::Sink;
 use crate::targets::repo::{self as targets_repo, Target};
 use crate::users::repo::{self as users_repo, User};
 
@@ -154,32 +154,14 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
     for t in &plan.targets {
         targets_repo::upsert(c, t)?;
     }
-    // One row a statement: diesel's SQLite multi-row insert of these types would open a
-    // nested transaction (a few thousand statements in one transaction are quick anyway).
-    for e in &plan.events {
-        diesel::insert_into(events::table).values(e).execute(c)?;
-    }
-    for s in &plan.staff {
-        diesel::insert_into(event_staff::table)
-            .values(s)
-            .execute(c)?;
-    }
+    // Through the repositories' writes, as the API's: the tallies follow in this transaction.
+    events_repo::insert_with_staff(c, &plan.events, &plan.staff)?;
     let mut rows = plan.activations.clone();
     rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    if activations_repo::insert_new(c, rows.clone())?.len() != rows.len() {
+    if activations_repo::insert_new(c, rows.clone(), Sink::Now)?.len() != rows.len() {
         return Err(internal("an activation id clashed"));
     }
     activations_repo::claim_citizens(c, &plan.citizens)?;
-    let changes: Vec<TallyChange> = plan
-        .activations
-        .iter()
-        .filter(|a| a.voided_at.is_none())
-        .map(|a| TallyChange::of(a, 1))
-        .collect();
-    rollup::apply(c, &changes)?;
-    // Events without counted activations still count in the monthly roll-ups.
-    let event_ids: Vec<String> = plan.events.iter().map(|e| e.id.clone()).collect();
-    rollup::refresh_events(c, &event_ids)?;
 
     summary.offices = plan.offices.len() + usize::from(summary.root_created);
     summary.logins.extend(plan.logins);
@@ -329,16 +311,6 @@ fn region_areas(c: &mut DbConn) -> Result<RegionAreas, AppError> {
         }
     }
     Ok(regions)
-}
-
-/// The event_staff row.
-#[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = event_staff)]
-pub struct StaffHours {
-    pub event_id: String,
-    pub user_id: String,
-    pub hours: f64,
-    pub updated_at: NaiveDateTime,
 }
 
 /// Every row of a demo load, before it is written.

@@ -7,6 +7,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::offices::repo::Office;
 use crate::schema::{activations, event_staff, events, offices, users};
+use crate::tallies;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
@@ -126,14 +127,49 @@ pub fn lock_event_exclusive(conn: &mut DbConn, event_id: &str) -> Result<(), App
     Ok(())
 }
 
-/// Inserts the event unless its id exists; true when this call inserted it.
+/// Inserts the event unless its id exists; true when this call inserted it. It enters the
+/// tallies (an event without activations still counts in the monthly roll-ups).
 pub fn insert_if_absent(conn: &mut DbConn, event: &Event) -> Result<bool, AppError> {
     let n = crate::with_conn!(conn, |c| diesel::insert_into(events::table)
         .values(event)
         .on_conflict(events::id)
         .do_nothing()
         .execute(c))?;
+    if n == 1 {
+        tallies::refresh_events(conn, std::slice::from_ref(&event.id))?;
+    }
     Ok(n == 1)
+}
+
+/// A staff member's hours at an event, as stored (`event_staff`).
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = event_staff)]
+pub struct StaffHours {
+    pub event_id: String,
+    pub user_id: String,
+    pub hours: f64,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts new events and their staff hours in bulk (the demo's load); they enter the
+/// tallies once, at the end.
+pub fn insert_with_staff(
+    conn: &mut DbConn,
+    new_events: &[Event],
+    staff: &[StaffHours],
+) -> Result<(), AppError> {
+    // One row a statement: diesel's SQLite multi-row insert of these types would open a
+    // nested transaction (a few thousand statements in one transaction are quick anyway).
+    for e in new_events {
+        diesel::insert_into(events::table).values(e).execute(conn)?;
+    }
+    for s in staff {
+        diesel::insert_into(event_staff::table)
+            .values(s)
+            .execute(conn)?;
+    }
+    let ids: Vec<String> = new_events.iter().map(|e| e.id.clone()).collect();
+    tallies::refresh_events(conn, &ids)
 }
 
 /// Filters of the event list.
@@ -213,7 +249,7 @@ pub fn changed_in_office(
 }
 
 /// Applies new content while the event is still editable; false when its status changed
-/// under us.
+/// under us. Its activations follow its channel, and the tallies its date, channel and cost.
 pub fn update_content(
     conn: &mut DbConn,
     id: &str,
@@ -226,18 +262,26 @@ pub fn update_content(
     )
     .set(content)
     .execute(conn)?;
+    if n == 1 {
+        set_activations_channel(conn, id, &content.channel_key)?;
+        tallies::refresh_events(conn, &[id.to_string()])?;
+    }
     Ok(n == 1)
 }
 
 /// Keeps the denormalised channel of an event's activations in step with the event.
-pub fn set_activations_channel(
+fn set_activations_channel(
     conn: &mut DbConn,
     event_id: &str,
     channel_key: &str,
 ) -> Result<(), AppError> {
-    diesel::update(activations::table.filter(activations::event_id.eq(event_id)))
-        .set(activations::channel_key.eq(channel_key))
-        .execute(conn)?;
+    diesel::update(
+        activations::table
+            .filter(activations::event_id.eq(event_id))
+            .filter(activations::channel_key.ne(channel_key)),
+    )
+    .set(activations::channel_key.eq(channel_key))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -334,6 +378,7 @@ pub fn max_staff_hours(conn: &mut DbConn, event_id: &str) -> Result<Option<f64>,
         .first(conn)?)
 }
 
+/// Sets a staff member's hours at an event (their hours count in the tallies).
 pub fn upsert_staff(
     conn: &mut DbConn,
     event_id: &str,
@@ -356,7 +401,7 @@ pub fn upsert_staff(
             event_staff::updated_at.eq(now)
         ))
         .execute(c))?;
-    Ok(())
+    tallies::refresh_events(conn, &[event_id.to_string()])
 }
 
 /// Removes a staff member from an event; false when they were not on it.
@@ -367,6 +412,9 @@ pub fn delete_staff(conn: &mut DbConn, event_id: &str, user_id: &str) -> Result<
             .filter(event_staff::user_id.eq(user_id)),
     )
     .execute(conn)?;
+    if n == 1 {
+        tallies::refresh_events(conn, &[event_id.to_string()])?;
+    }
     Ok(n == 1)
 }
 

@@ -265,7 +265,6 @@ pub async fn create(
                 let existing = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
                 return same_or_conflict(existing, &hash, &scope, c);
             }
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(c, &user.id, &event, "event_created", None)?;
             Ok((event, true))
         })
@@ -434,10 +433,6 @@ pub async fn update(
             if !repo::update_content(c, &event.id, &content)? {
                 return Err(not_editable());
             }
-            if content.channel_key != event.channel_key {
-                repo::set_activations_channel(c, &event.id, &content.channel_key)?;
-            }
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             let updated = repo::find(c, &event.id)?.ok_or(AppError::NotFound)?;
             audit_event(
                 c,
@@ -601,7 +596,6 @@ pub async fn put_staff(
             let now = crate::db::now();
             repo::upsert_staff(c, &event.id, &staff_id, hours, now)?;
             repo::touch(c, &event.id, now)?;
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,
@@ -637,7 +631,6 @@ pub async fn delete_staff(
             }
             let now = crate::db::now();
             repo::touch(c, &event.id, now)?;
-            crate::reports::rollup::refresh_events(c, std::slice::from_ref(&event.id))?;
             audit_event(
                 c,
                 &user.id,

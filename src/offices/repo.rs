@@ -126,8 +126,8 @@ pub fn update(conn: &mut DbConn, office: &Office) -> Result<(), AppError> {
 }
 
 /// After a time-zone change, re-computes the stored local dates of the office's events
-/// (from `starts_at`) and of their activations (from `recorded_at`): reports group by them.
-/// Returns how many rows changed.
+/// (from `starts_at`) and of their activations (from `recorded_at`), and the tallies that
+/// group by them. Returns how many rows changed.
 pub fn redate_in_zone(
     conn: &mut DbConn,
     office_id: &str,
@@ -182,5 +182,6 @@ pub fn redate_in_zone(
                 .execute(conn)?;
         }
     }
+    crate::tallies::recount_office_days(conn, office_id)?;
     Ok(changed)
 }

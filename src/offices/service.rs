@@ -357,7 +357,6 @@ pub async fn update(
                 change("timezone", &office.timezone, tz.name());
                 office.timezone = tz.name().to_string();
                 redated = Some(repo::redate_in_zone(c, &office.id, tz.0)?);
-                crate::reports::rollup::recount_office_days(c, &office.id)?;
             }
             if changes.is_empty() {
                 return Ok(office);

@@ -1,14 +1,15 @@
 //! Supervisor reports: per-event yields, channel comparison, progress against targets,
 //! daily/weekly/monthly series, staff, offices and failure breakdowns, as JSON, CSV or XLSX.
+//!
+//! Reports only read: the roll-ups they read are kept by `crate::tallies`, which the
+//! features' repositories keep current; nothing here writes.
 
 pub mod csv;
 pub mod dto;
 pub mod repo;
-pub mod rollup;
 pub mod routes;
 pub mod service;
 pub mod sheets;
-pub mod subtree_tallies;
 pub mod xlsx;
 
 /// Does the client ask for `media` (in `Accept`, with a non-zero weight)? The CSV and XLSX

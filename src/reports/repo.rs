@@ -638,6 +638,18 @@ fn to_staff_outcomes(rows: Vec<StaffOutcomeRow>) -> Vec<StaffOutcome> {
         .collect()
 }
 
+/// An event's office and cost, `None` when there is no such event.
+pub fn event_office_and_cost(
+    conn: &mut DbConn,
+    event_id: &str,
+) -> Result<Option<(String, Option<i64>)>, AppError> {
+    Ok(ev::table
+        .find(event_id)
+        .select((ev::office_id, ev::cost_idr))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn staff_outcomes_for_event(
     conn: &mut DbConn,
     event_id: &str,

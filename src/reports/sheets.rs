@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::dto::*;
-use super::rollup::REASONS;
 use crate::error::Lang;
+use crate::tallies::REASONS;
 
 /// One cell. Numbers keep full precision; the variant says how to show them.
 #[derive(Clone, Debug, PartialEq)]

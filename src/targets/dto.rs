@@ -22,7 +22,7 @@ pub struct SetTargetRequest {
     pub baseline_activations: Option<i64>,
     /// `YYYY-MM-DD`, the day the baseline was counted; not after the target year. Blank
     /// or null: no date.
-    #[schema(schema_with = crate::docs::date_or_blank)]
+    #[schema(schema_with = crate::openapi::date_or_blank)]
     pub baseline_date: Option<String>,
 }
 

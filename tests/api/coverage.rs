@@ -953,7 +953,7 @@ async fn residence_roll_up_equals_a_recount_and_the_migration_backfill() {
     // What rebuild recounts from the activations is what sync and void kept.
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::reports::rollup::rebuild)
+        db.write_blocking(jemput::tallies::rebuild)
             .expect("rebuild")
     })
     .await

@@ -258,7 +258,7 @@ async fn demo_reports_echo_what_the_offices_reported() {
         .await
         .assert_status(200)
         .clone();
-    app.with_db(|c| jemput::reports::rollup::rebuild(c).expect("rebuild"))
+    app.with_db(|c| jemput::tallies::rebuild(c).expect("rebuild"))
         .await;
     let after = app
         .get(

@@ -16,6 +16,7 @@ mod doc_examples;
 mod edge;
 mod events;
 mod group_commit;
+mod layers;
 mod offices;
 mod openapi_honesty;
 mod ops_backup;

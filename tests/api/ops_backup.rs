@@ -239,7 +239,7 @@ async fn backup_of_a_running_server_under_sync_load_restores_to_the_same_figures
     let recount_db = Db::connect(&recount.to_string_lossy(), 2).expect("open");
     let rdb = recount_db.clone();
     tokio::task::spawn_blocking(move || {
-        rdb.write_blocking(jemput::reports::rollup::rebuild)
+        rdb.write_blocking(jemput::tallies::rebuild)
             .expect("rebuild the roll-ups from the rows")
     })
     .await

@@ -817,7 +817,7 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
     );
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::reports::rollup::rebuild)
+        db.write_blocking(jemput::tallies::rebuild)
             .expect("rebuild")
     })
     .await
@@ -1017,7 +1017,7 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     // A full recount from the activations, events and staff hours changes nothing.
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::reports::rollup::rebuild)
+        db.write_blocking(jemput::tallies::rebuild)
             .expect("rebuild")
     })
     .await

@@ -1,7 +1,7 @@
 //! The staff and failure reports' monthly roll-ups (issue 13): per office subtree, month
 //! and staff member (`staff_month_tallies`) and per office subtree, month, channel, outcome,
 //! failure reason and age band (`outcome_month_tallies`). Kept by the hooks in
-//! `rollup.rs`, in the same transaction as the activations and events they count, with the
+//! `counts.rs` and `months.rs`, in the same transaction as the activations and events they count, with the
 //! same "take the old share out, put the new one in" rule as `month_tallies`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::rollup::{micro_hours, month_of, reason_index, REASONS};
+use super::{micro_hours, month_of, reason_index, REASONS};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
@@ -403,7 +403,7 @@ pub type OutcomeDeltas<'a> = BTreeMap<(&'a str, &'a str, &'a str, &'a str), i32>
 
 /// Adds per-event outcome changes to the subtree months of events that have a share already
 /// (an event counted for the first time is added whole by [`move_outcomes`] when its share
-/// is made, in the same call of `rollup::apply`).
+/// is made, in the same call of `tallies::apply`).
 pub fn add_outcomes(conn: &mut DbConn, deltas: &OutcomeDeltas) -> Result<(), AppError> {
     if deltas.is_empty() {
         return Ok(());

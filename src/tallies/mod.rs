@@ -1,0 +1,209 @@
+//! Tallies: the write-side projection the reports read. Every write that changes what a
+//! report counts (an activation stored or voided, an event created or edited, staff hours,
+//! an office's time zone) changes these roll-ups in the same transaction, so a report never
+//! disagrees with the stored rows. Keys are applied in sorted order, so concurrent
+//! transactions on PostgreSQL lock the same rows in the same order (no deadlock).
+//!
+//! Where it sits (each layer imports only those to its left):
+//! `domain <- db <- tallies <- {offices, events, activations} <- reports <- web`.
+//! `db` knows nothing of tallies (the group commit runs whatever [`Deferred`] work its
+//! pieces leave); the features keep tallies current from their repositories; `reports`
+//! only reads the tables kept here.
+//!
+//! - [`counts`]: per event, per day, per outcome and per residence, from activations;
+//! - [`months`]: per office, month and channel (every office above the event's counts it),
+//!   from the events and their per-event counts.
+//! - [`subtree`]: per office, month and staff member, and per office, month, channel,
+//!   outcome, reason and age band (the staff and failure reports), counted the same way.
+
+mod counts;
+mod months;
+mod subtree;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, Deferred, Tail};
+use crate::error::AppError;
+use crate::schema::{
+    activations, daily_tallies as dt, event_outcome_tallies as ot, event_shares as es,
+    event_tallies as et, events, month_histogram as mh, month_tallies as mt,
+    residence_tallies as rt,
+};
+
+pub use counts::recount_office_days;
+pub use months::{micro_hours, month_of, rebuild_months, refresh_events, Share};
+
+/// The failure reasons, in the order of `event_tallies`' `failed_<reason>` columns.
+pub const REASONS: [&str; 9] = [
+    "no_smartphone",
+    "phone_no_camera",
+    "no_signal",
+    "ektp_not_recorded",
+    "data_mismatch",
+    "no_email",
+    "declined",
+    "app_error",
+    "other",
+];
+
+/// Index of a reason in [`REASONS`]; unknown reasons count as `other`.
+pub fn reason_index(reason: Option<&str>) -> usize {
+    reason
+        .and_then(|r| REASONS.iter().position(|x| *x == r))
+        .unwrap_or(REASONS.len() - 1)
+}
+
+/// One activation entering (`sign = 1`) or leaving (`sign = -1`, voided) the counts.
+#[derive(Clone, Debug)]
+pub struct TallyChange {
+    pub event_id: String,
+    /// The event's office (activations count where their event belongs).
+    pub office_id: String,
+    /// The activation's local date in the event office's time zone.
+    pub local_date: NaiveDate,
+    /// `activated` or `failed`.
+    pub outcome: String,
+    pub failure_reason: Option<String>,
+    pub age_band: Option<String>,
+    /// The district of the citizen's NIK (`DD.DD.DD`), `None` without a NIK.
+    pub home_district: Option<String>,
+    pub repeat_citizen: bool,
+    /// Who recorded it (the staff report's roll-ups).
+    pub staff_id: String,
+    pub sign: i32,
+}
+
+impl TallyChange {
+    /// A repeat citizen's activation is stored but never counted.
+    fn counts(&self) -> bool {
+        !(self.outcome == "activated" && self.repeat_citizen)
+    }
+
+    fn split(&self) -> (i32, i32) {
+        if self.outcome == "activated" {
+            (self.sign, 0)
+        } else {
+            (0, self.sign)
+        }
+    }
+}
+
+/// Adds the changes to every roll-up, the monthly ones included.
+pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
+    let touched = counts::apply_counts(conn, changes, true)?;
+    refresh_events(conn, &touched)
+}
+
+/// Tally changes left for the end of a group commit (see `db::Db::write_grouped`): the
+/// group's pieces are merged and applied once, right before its COMMIT, so the hot roll-up
+/// rows stay locked for one statement per key.
+#[derive(Debug, Default)]
+pub struct Pending(Vec<TallyChange>);
+
+impl Deferred for Pending {
+    fn merge(&mut self, mut other: Pending) {
+        self.0.append(&mut other.0);
+    }
+
+    fn apply(self, conn: &mut DbConn) -> Result<(), AppError> {
+        apply(conn, &self.0)
+    }
+}
+
+/// Leaves `changes` for the end of the group whose piece holds `tail`.
+pub fn defer(tail: &mut Tail, changes: impl IntoIterator<Item = TallyChange>) {
+    tail.get::<Pending>().0.extend(changes);
+}
+
+/// When a repository write's tally changes are applied: now, or at the end of the group
+/// commit its piece runs in (the sync's hot path). Either way, in the write's transaction.
+pub enum Sink<'a> {
+    Now,
+    AtGroupEnd(&'a mut Tail),
+}
+
+impl Sink<'_> {
+    /// Applies `changes` now, or leaves them for the group's end.
+    pub fn record(self, conn: &mut DbConn, changes: Vec<TallyChange>) -> Result<(), AppError> {
+        match self {
+            Sink::Now => apply(conn, &changes),
+            Sink::AtGroupEnd(tail) => {
+                defer(tail, changes);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Recomputes every roll-up from the activations: a repair tool, and the reference the
+/// tests compare the incremental roll-ups against.
+pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
+    diesel::delete(et::table).execute(conn)?;
+    diesel::delete(dt::table).execute(conn)?;
+    diesel::delete(ot::table).execute(conn)?;
+    diesel::delete(rt::table).execute(conn)?;
+    diesel::delete(mh::table).execute(conn)?;
+    diesel::delete(mt::table).execute(conn)?;
+    diesel::delete(es::table).execute(conn)?;
+    type Row = (
+        String,
+        String,
+        NaiveDate,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+        String,
+    );
+    let rows: Vec<Row> = activations::table
+        .inner_join(events::table)
+        .filter(activations::voided_at.is_null())
+        .select((
+            activations::event_id,
+            events::office_id,
+            activations::local_date,
+            activations::outcome,
+            activations::failure_reason,
+            activations::age_band,
+            activations::home_district,
+            activations::repeat_citizen,
+            activations::staff_id,
+        ))
+        .load(conn)?;
+    let changes: Vec<TallyChange> = rows
+        .into_iter()
+        .map(
+            |(
+                event_id,
+                office_id,
+                local_date,
+                outcome,
+                failure_reason,
+                age_band,
+                home_district,
+                repeat_citizen,
+                staff_id,
+            )| TallyChange {
+                event_id,
+                office_id,
+                local_date,
+                outcome,
+                failure_reason,
+                age_band,
+                home_district,
+                repeat_citizen,
+                staff_id,
+                sign: 1,
+            },
+        )
+        .collect();
+    let n = changes.len();
+    for chunk in changes.chunks(5000) {
+        // The subtree roll-ups are recounted whole by rebuild_months below.
+        counts::apply_counts(conn, chunk, false)?;
+    }
+    rebuild_months(conn)?;
+    Ok(n)
+}
