@@ -1,7 +1,7 @@
 //! The staff and failure reports' monthly roll-ups (issue 13): per office subtree, month
 //! and staff member (`staff_month_tallies`) and per office subtree, month, channel, outcome,
-//! failure reason and age band (`outcome_month_tallies`). Kept by the hooks in
-//! `counts.rs` and `months.rs`, in the same transaction as the activations and events they count, with the
+//! failure reason and age band (`outcome_month_tallies`). Kept by hooks in `counts.rs` and
+//! `months.rs`, in the same transaction as the activations and events they count, with the
 //! same "take the old share out, put the new one in" rule as `month_tallies`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,8 +18,9 @@ use crate::schema::{
     outcome_month_tallies as omt, staff_month_tallies as smt, staff_shares as ss,
 };
 
-/// Inserts (upserts) rows in key order: on PostgreSQL in one statement (a round trip saved per row);
-/// diesel has no multi-row upsert for SQLite, where a statement a row costs no round trip.
+/// Inserts (upserts) rows in key order: on PostgreSQL in one statement (a round trip saved
+/// a row); diesel has no multi-row upsert for SQLite, where a statement a row costs no round
+/// trip (and its batch insert opens a transaction of its own, refused inside ours).
 macro_rules! upsert_rows {
     ($conn:expr, $rows:expr, |$v:ident| $stmt:expr) => {
         match $conn {
