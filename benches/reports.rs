@@ -8,6 +8,11 @@
 //! would have kept, then times every report endpoint through HTTP (p50/p99 over
 //! `--iterations` calls) for one regency and for the nation, beside the same figures
 //! computed by one hand-written SQL query over the raw activations (median of 5 runs).
+//!
+//! `--keep <sqlite file | postgres database name>` keeps the generated database and reuses
+//! it on the next run (migrated first; `--rebuild` recounts its monthly roll-ups),
+//! `--raw-runs N` sets the hand-written queries' runs (0: skip them), `--only a,b` measures
+//! only those reports.
 
 use std::time::{Duration, Instant};
 
@@ -40,6 +45,15 @@ pub(crate) struct Args {
     pub(crate) activations: usize,
     pub(crate) database_url: Option<String>,
     pub(crate) iterations: usize,
+    /// Keep the generated database under this name (SQLite: a file path; PostgreSQL: a
+    /// database of the `--database-url` cluster) and reuse it when it is there already.
+    pub(crate) keep: Option<String>,
+    /// Runs of each hand-written query (their median is printed); 0 skips them.
+    pub(crate) raw_runs: usize,
+    /// Only these reports (comma-separated names), all when empty.
+    pub(crate) only: Vec<String>,
+    /// Recompute the roll-ups of a kept database before measuring.
+    pub(crate) rebuild: bool,
 }
 
 fn args() -> Args {
@@ -53,6 +67,10 @@ pub(crate) fn args_with(iterations: usize) -> Args {
         activations: 1_000_000,
         database_url: std::env::var("BENCH_DATABASE_URL").ok(),
         iterations,
+        keep: None,
+        raw_runs: 5,
+        only: Vec::new(),
+        rebuild: false,
     };
     let argv: Vec<String> = std::env::args().collect();
     let mut i = 1;
@@ -69,6 +87,25 @@ pub(crate) fn args_with(iterations: usize) -> Args {
                 a.database_url = argv.get(i + 1).cloned();
                 i += 1;
             }
+            "--keep" => {
+                a.keep = argv.get(i + 1).cloned();
+                i += 1;
+            }
+            "--raw-runs" => {
+                a.raw_runs = argv
+                    .get(i + 1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.raw_runs);
+                i += 1;
+            }
+            "--only" => {
+                a.only = argv
+                    .get(i + 1)
+                    .map(|v| v.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                i += 1;
+            }
+            "--rebuild" => a.rebuild = true,
             "--iterations" => {
                 a.iterations = argv
                     .get(i + 1)
@@ -81,6 +118,55 @@ pub(crate) fn args_with(iterations: usize) -> Args {
         i += 1;
     }
     a
+}
+
+/// The database to generate into, and whether it holds a kept generation already.
+pub(crate) fn bench_database(
+    admin: &Option<String>,
+    keep: &Option<String>,
+) -> (String, Option<tempfile::TempDir>, bool) {
+    let Some(name) = keep else {
+        let (url, dir) = fresh_database(admin);
+        return (url, dir, false);
+    };
+    match admin {
+        Some(url) if Backend::from_url(url) == Backend::Postgres => {
+            let mut c = diesel::PgConnection::establish(url).expect("connect");
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let found: N = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"
+            ))
+            .get_result(&mut c)
+            .expect("pg_database");
+            if found.n == 0 {
+                c.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create database");
+            }
+            let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+            (format!("{base}/{name}"), None, found.n > 0)
+        }
+        _ => (name.clone(), None, std::path::Path::new(name).exists()),
+    }
+}
+
+/// The regency and the nation of a kept generation (the first regency is staff0's).
+pub(crate) fn generated_in(db: &Db) -> Generated {
+    let mut conn = db.conn().expect("conn");
+    let nation: String = offices::table
+        .filter(offices::parent_id.is_null())
+        .select(offices::id)
+        .first(&mut **conn)
+        .expect("root");
+    let regency: String = users::table
+        .filter(users::username.eq("staff0"))
+        .select(users::office_id)
+        .first(&mut **conn)
+        .expect("staff0: the kept database was not fully generated");
+    Generated { regency, nation }
 }
 
 pub(crate) fn fresh_database(admin: &Option<String>) -> (String, Option<tempfile::TempDir>) {
@@ -456,9 +542,14 @@ fn raw_sql(kind: &str, subtree: &str, from: &str, to: &str) -> String {
              WHERE a.office_id IN {scope} AND a.voided_at IS NULL AND e.local_date BETWEEN '{from}' AND '{to}' \
              GROUP BY a.office_id"
         ),
-        "daily" => format!(
+        "daily" | "weekly" | "monthly" => format!(
             "SELECT a.local_date, SUM({counted}), SUM({failed}) FROM activations a WHERE a.office_id IN {scope} \
              AND a.voided_at IS NULL AND a.local_date BETWEEN '{from}' AND '{to}' GROUP BY a.local_date"
+        ),
+        "coverage" => format!(
+            "SELECT e.area_code, COUNT(DISTINCT e.id), SUM({counted}), SUM({failed}), MAX(e.local_date) FROM events e \
+             LEFT JOIN activations a ON a.event_id = e.id AND a.voided_at IS NULL \
+             WHERE e.office_id IN {scope} AND e.local_date BETWEEN '{from}' AND '{to}' GROUP BY e.area_code"
         ),
         "failures" => format!(
             "SELECT e.channel_key, a.failure_reason, a.age_band, COUNT(*) FROM activations a JOIN events e ON e.id = a.event_id \
@@ -476,12 +567,25 @@ fn raw_sql(kind: &str, subtree: &str, from: &str, to: &str) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = args();
-    let (url, _dir) = fresh_database(&args.database_url);
+    let (url, _dir, kept) = bench_database(&args.database_url, &args.keep);
     let backend = Backend::from_url(&url);
     let db = Db::connect(&url, 8).expect("open");
-    let (gen_db, n) = (db.clone(), args.activations);
+    let (gen_db, n, rebuild) = (db.clone(), args.activations, args.rebuild);
     let generated = tokio::task::spawn_blocking(move || {
+        // A kept database is upgraded by the same migrations as a deployment's.
         jemput::bootstrap::prepare(&gen_db).expect("migrate");
+        if kept {
+            if rebuild {
+                let t = Instant::now();
+                let mut c = gen_db.conn().expect("conn");
+                c.batch_execute("BEGIN").expect("begin");
+                jemput::tallies::rebuild_months(&mut c).expect("rebuild");
+                c.batch_execute("COMMIT").expect("commit");
+                eprintln!("  roll-ups rebuilt in {:.1?}", t.elapsed());
+            }
+            eprintln!("  reusing the kept database");
+            return generated_in(&gen_db);
+        }
         let init = InitArgs {
             admin_username: "root".into(),
             office_code: "ID".into(),
@@ -528,6 +632,9 @@ async fn main() {
         ("daily", "/reports/daily?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
         ("failures", "/reports/failures?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
         ("staff", "/reports/staff?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
+        ("weekly", "/reports/daily?office_id={o}&from=2025-01-01&to=2025-12-31&bucket=week".into()),
+        ("monthly", "/reports/daily?office_id={o}&from=2025-01-01&to=2025-12-31&bucket=month".into()),
+        ("coverage", "/reports/coverage?office_id={o}&from=2025-01-01&to=2025-12-31".into()),
     ];
     println!();
     println!(
@@ -540,6 +647,7 @@ async fn main() {
         "{:<12} {:<8} {:>10} {:>10} {:>12} {:>8} {:>6}",
         "report", "scope", "p50 ms", "p99 ms", "raw SQL ms", "p50/raw", "calls"
     );
+    let raw_runs = args.raw_runs;
     for (scope_name, office) in [
         ("regency", &generated.regency),
         ("nation", &generated.nation),
@@ -555,6 +663,9 @@ async fn main() {
         for (name, template) in &paths {
             if *name == "offices" && scope_name == "regency" {
                 continue; // a regency has no offices below it
+            }
+            if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
+                continue;
             }
             let url = format!("{base}{}", template.replace("{o}", office));
             let mut times = Vec::with_capacity(args.iterations);
@@ -586,8 +697,11 @@ async fn main() {
             };
             let raw_db = db.clone();
             let raw = tokio::task::spawn_blocking(move || {
+                if raw_runs == 0 {
+                    return Duration::ZERO;
+                }
                 let mut c = raw_db.conn().expect("conn");
-                let mut runs: Vec<Duration> = (0..5)
+                let mut runs: Vec<Duration> = (0..raw_runs)
                     .map(|_| {
                         let t = Instant::now();
                         c.batch_execute(&sql).expect("raw sql");
@@ -595,20 +709,25 @@ async fn main() {
                     })
                     .collect();
                 runs.sort();
-                runs[2]
+                runs[runs.len() / 2]
             })
             .await
             .expect("raw");
             let p50 = pct(&times, 0.5);
             let raw_ms = raw.as_secs_f64() * 1000.0;
+            let (raw_col, ratio) = if raw_runs == 0 {
+                ("-".to_string(), "-".to_string())
+            } else {
+                (format!("{raw_ms:.2}"), format!("{:.3}", p50 / raw_ms))
+            };
             println!(
-                "{:<12} {:<8} {:>10.2} {:>10.2} {:>12.2} {:>8.2} {:>6}",
+                "{:<12} {:<8} {:>10.2} {:>10.2} {:>12} {:>8} {:>6}",
                 name,
                 scope_name,
                 p50,
                 pct(&times, 0.99),
-                raw_ms,
-                p50 / raw_ms,
+                raw_col,
+                ratio,
                 times.len()
             );
         }

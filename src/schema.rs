@@ -297,13 +297,75 @@ diesel::joinable!(event_outcome_tallies -> events (event_id));
 diesel::joinable!(targets -> offices (office_id));
 diesel::joinable!(events -> offices (office_id));
 diesel::joinable!(event_staff -> events (event_id));
+diesel::joinable!(staff_shares -> events (event_id));
+diesel::joinable!(event_shares -> events (event_id));
 diesel::joinable!(event_staff -> users (user_id));
 diesel::joinable!(activations -> events (event_id));
+
+diesel::table! {
+    staff_shares (event_id, user_id) {
+        event_id -> Text,
+        user_id -> Text,
+        office_id -> Text,
+        month -> Date,
+        records -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+        staff_micro_hours -> BigInt,
+        staff_entries -> Integer,
+    }
+}
+
+diesel::table! {
+    staff_month_tallies (office_id, month, user_id) {
+        office_id -> Text,
+        month -> Date,
+        user_id -> Text,
+        events -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+        staff_micro_hours -> BigInt,
+        staff_entries -> Integer,
+    }
+}
+
+diesel::table! {
+    outcome_month_tallies (office_id, month, channel_key, outcome, failure_reason, age_band) {
+        office_id -> Text,
+        month -> Date,
+        channel_key -> Text,
+        outcome -> Text,
+        failure_reason -> Text,
+        age_band -> Text,
+        n -> Integer,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     event_shares,
     month_tallies,
     month_histogram,
+    staff_shares,
+    staff_month_tallies,
+    outcome_month_tallies,
     settings,
     offices,
     targets,

@@ -76,6 +76,7 @@ impl Activation {
             age_band: self.age_band.clone(),
             home_district: self.home_district.clone(),
             repeat_citizen: self.repeat_citizen,
+            staff_id: self.staff_id.clone(),
             sign,
         }
     }

@@ -1,7 +1,7 @@
 //! The report queries. Each reads roll-ups (or, for one event or one office's staff, the
 //! activations themselves) restricted to an office's subtree by its path pattern.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use diesel::dsl::{count_star, max, sum};
@@ -11,9 +11,10 @@ use crate::auth::extractor::scope_office_ids;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
-    activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_staff as es,
-    event_tallies as et, events as ev, month_histogram as mh, month_tallies as mt, offices,
-    residence_tallies as rt, targets,
+    activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_shares as esh,
+    event_staff as es, event_tallies as et, events as ev, month_histogram as mh,
+    month_tallies as mt, offices, outcome_month_tallies as omt, residence_tallies as rt,
+    staff_month_tallies as smt, staff_shares as ss, targets,
 };
 
 /// Per-channel (or per-office) totals of the period's events in the subtree.
@@ -93,15 +94,6 @@ macro_rules! aggregate_by {
             .load($conn)?;
         rows.into_iter().map(to_aggregate).collect::<Vec<_>>()
     }};
-}
-
-pub fn aggregate_by_channel(
-    conn: &mut DbConn,
-    pattern: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<EventAggregate>, AppError> {
-    Ok(aggregate_by!(conn, pattern, from, to, ev::channel_key))
 }
 
 pub fn aggregate_by_office(
@@ -232,6 +224,109 @@ pub fn month_aggregate_by_child(
     Ok(month_aggregate_by!(conn, children, m1, m2, mt::office_id))
 }
 
+/// The channel report's figures of the events of `[from, to]` in the subtree (a partial month
+/// at a period's end), from the events' shares in one query: per-channel totals, staff
+/// hours by channel (only where some were logged) and the (channel, activated, events)
+/// histogram the medians come from.
+#[allow(clippy::type_complexity)]
+pub fn channel_days(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<
+    (
+        Vec<EventAggregate>,
+        HashMap<String, f64>,
+        Vec<(String, i64, i64)>,
+    ),
+    AppError,
+> {
+    type Row = (
+        (String, i32, i64, Option<i64>),
+        (Option<i64>, i64, Option<i64>, Option<i64>),
+        (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ),
+    );
+    let big =
+        |sql: &str| diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(sql);
+    let rows: Vec<Row> = esh::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by((esh::channel_key, esh::activated))
+        .select((
+            (
+                esh::channel_key,
+                esh::activated,
+                count_star(),
+                sum(esh::failed),
+            ),
+            (
+                big("CAST(SUM(event_shares.cost_idr) AS BIGINT)"),
+                diesel::dsl::count(esh::cost_idr),
+                big("CAST(SUM(event_shares.staff_micro_hours) AS BIGINT)"),
+                sum(esh::staff_entries),
+            ),
+            (
+                sum(esh::failed_no_smartphone),
+                sum(esh::failed_phone_no_camera),
+                sum(esh::failed_no_signal),
+                sum(esh::failed_ektp_not_recorded),
+                sum(esh::failed_data_mismatch),
+                sum(esh::failed_no_email),
+                sum(esh::failed_declined),
+                sum(esh::failed_app_error),
+                sum(esh::failed_other),
+            ),
+        ))
+        .load(conn)?;
+    let z = |x: Option<i64>| x.unwrap_or(0);
+    let mut by: BTreeMap<String, (EventAggregate, i64, i64)> = BTreeMap::new();
+    let mut histogram = Vec::with_capacity(rows.len());
+    for ((channel, activated, events, failed), (cost, cost_events, micro, entries), r) in rows {
+        histogram.push((channel.clone(), i64::from(activated), events));
+        let (agg, micro_sum, entries_sum) = by.entry(channel.clone()).or_insert_with(|| {
+            (
+                EventAggregate {
+                    key: channel,
+                    ..EventAggregate::default()
+                },
+                0,
+                0,
+            )
+        });
+        agg.absorb(&EventAggregate {
+            key: String::new(),
+            events,
+            activated: i64::from(activated) * events,
+            failed: z(failed),
+            cost_idr: (cost_events > 0).then_some(z(cost)),
+            failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(z),
+        });
+        *micro_sum += z(micro);
+        *entries_sum += z(entries);
+    }
+    let mut hours = HashMap::new();
+    let mut aggregates = Vec::with_capacity(by.len());
+    for (key, (agg, micro, entries)) in by {
+        if entries > 0 {
+            hours.insert(key, micro as f64 / 1e6);
+        }
+        aggregates.push(agg);
+    }
+    Ok((aggregates, hours, histogram))
+}
+
 /// (channel, activated count, events) of the whole months `[m1, m2]` of one office's
 /// subtree: the histogram the channel medians come from.
 pub fn month_histogram(
@@ -249,74 +344,6 @@ pub fn month_histogram(
     Ok(rows
         .into_iter()
         .filter_map(|(c, a, n)| n.filter(|n| *n > 0).map(|n| (c, i64::from(a), n)))
-        .collect())
-}
-
-/// How many events of each channel counted how many activations: (channel, count, events).
-/// Medians come from this histogram, a few hundred rows even for a nation's year.
-pub fn activated_histogram(
-    conn: &mut DbConn,
-    pattern: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<(String, i64, i64)>, AppError> {
-    // diesel's DSL cannot group by a left-joined (nullable) column: the one hand-written
-    // query of the reports, identical on both backends but for the placeholders.
-    #[derive(QueryableByName)]
-    struct Bin {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        channel_key: String,
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        activated: i32,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let sql = |p: [&str; 3]| {
-        format!(
-            "SELECT e.channel_key AS channel_key, COALESCE(t.activated, 0) AS activated, COUNT(*) AS n \
-             FROM events e LEFT JOIN event_tallies t ON t.event_id = e.id \
-             WHERE e.office_id IN (SELECT id FROM offices WHERE path LIKE {}) AND e.local_date BETWEEN {} AND {} \
-             GROUP BY e.channel_key, COALESCE(t.activated, 0)",
-            p[0], p[1], p[2]
-        )
-    };
-    use diesel::sql_types::{Date, Text};
-    let bins: Vec<Bin> = match conn {
-        DbConn::Pg(c) => diesel::sql_query(sql(["$1", "$2", "$3"]))
-            .bind::<Text, _>(pattern)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(sql(["?", "?", "?"]))
-            .bind::<Text, _>(pattern)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(c)?,
-    };
-    let rows: Vec<(String, i32, i64)> = bins
-        .into_iter()
-        .map(|b| (b.channel_key, b.activated, b.n))
-        .collect();
-    Ok(rows.into_iter().map(|(c, a, n)| (c, a as i64, n)).collect())
-}
-
-/// Staff hours of the period's events, by channel.
-pub fn hours_by_channel(
-    conn: &mut DbConn,
-    pattern: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<HashMap<String, f64>, AppError> {
-    let rows: Vec<(String, Option<f64>)> = es::table
-        .inner_join(ev::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .group_by(ev::channel_key)
-        .select((ev::channel_key, sum(es::hours)))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(k, h)| h.map(|h| (k, h)))
         .collect())
 }
 
@@ -582,8 +609,8 @@ pub fn targets_for(
     Ok(rows.into_iter().map(|t| (t.office_id.clone(), t)).collect())
 }
 
-/// Activations of `[from, to]` events in the subtree (or of one event), not voided, counted
-/// by staff member, event, outcome, failure reason and repeat flag.
+/// One event's activations, not voided, counted by staff member, outcome, failure reason and
+/// repeat flag.
 #[derive(Debug, Clone)]
 pub struct StaffOutcome {
     pub staff_id: String,
@@ -649,36 +676,6 @@ pub fn staff_outcomes_for_event(
     Ok(to_staff_outcomes(rows))
 }
 
-pub fn staff_outcomes(
-    conn: &mut DbConn,
-    pattern: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<StaffOutcome>, AppError> {
-    let rows: Vec<StaffOutcomeRow> = a::table
-        .inner_join(ev::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .filter(a::voided_at.is_null())
-        .group_by((
-            a::staff_id,
-            a::event_id,
-            a::outcome,
-            a::failure_reason,
-            a::repeat_citizen,
-        ))
-        .select((
-            a::staff_id,
-            a::event_id,
-            a::outcome,
-            a::failure_reason,
-            a::repeat_citizen,
-            count_star(),
-        ))
-        .load(conn)?;
-    Ok(to_staff_outcomes(rows))
-}
-
 /// (user, event, hours) for one event.
 pub fn staff_hours_for_event(
     conn: &mut DbConn,
@@ -686,21 +683,6 @@ pub fn staff_hours_for_event(
 ) -> Result<Vec<(String, String, f64)>, AppError> {
     Ok(es::table
         .filter(es::event_id.eq(event_id))
-        .select((es::user_id, es::event_id, es::hours))
-        .load(conn)?)
-}
-
-/// (user, event, hours) for the period's events in the subtree.
-pub fn staff_hours(
-    conn: &mut DbConn,
-    pattern: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<(String, String, f64)>, AppError> {
-    Ok(es::table
-        .inner_join(ev::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
         .select((es::user_id, es::event_id, es::hours))
         .load(conn)?)
 }
@@ -723,5 +705,169 @@ pub fn user_names(
     Ok(rows
         .into_iter()
         .map(|(id, u, f, o)| (id, (u, f, o)))
+        .collect())
+}
+
+/// One staff member's figures over part of a period.
+#[derive(Debug, Clone, Default)]
+pub struct StaffTotals {
+    pub user_id: String,
+    /// Events worked: activations recorded or hours logged.
+    pub events: i64,
+    pub activated: i64,
+    pub failed: i64,
+    pub failed_by_reason: [i64; 9],
+    pub micro_hours: i64,
+    /// Hour entries: none means no hours were logged.
+    pub hour_entries: i64,
+}
+
+type StaffRow = (
+    String,
+    (Option<i64>, Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>),
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+fn to_staff_totals(rows: Vec<StaffRow>) -> Vec<StaffTotals> {
+    let z = |x: Option<i64>| x.unwrap_or(0);
+    rows.into_iter()
+        .map(
+            |(user_id, (events, activated, failed), (micro, entries), r)| StaffTotals {
+                user_id,
+                events: z(events),
+                activated: z(activated),
+                failed: z(failed),
+                failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(z),
+                micro_hours: z(micro),
+                hour_entries: z(entries),
+            },
+        )
+        .collect()
+}
+
+fn big(
+    sql: &str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql(sql)
+}
+
+/// Per staff member, the whole months `[m1, m2]` of one office's subtree.
+pub fn staff_months(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<Vec<StaffTotals>, AppError> {
+    let rows: Vec<StaffRow> = smt::table
+        .filter(smt::office_id.eq(office_id))
+        .filter(smt::month.between(m1, m2))
+        .group_by(smt::user_id)
+        .select((
+            smt::user_id,
+            (sum(smt::events), sum(smt::activated), sum(smt::failed)),
+            (
+                big("CAST(SUM(staff_month_tallies.staff_micro_hours) AS BIGINT)"),
+                sum(smt::staff_entries),
+            ),
+            (
+                sum(smt::failed_no_smartphone),
+                sum(smt::failed_phone_no_camera),
+                sum(smt::failed_no_signal),
+                sum(smt::failed_ektp_not_recorded),
+                sum(smt::failed_data_mismatch),
+                sum(smt::failed_no_email),
+                sum(smt::failed_declined),
+                sum(smt::failed_app_error),
+                sum(smt::failed_other),
+            ),
+        ))
+        .load(conn)?;
+    Ok(to_staff_totals(rows))
+}
+
+/// Per staff member, the events of `[from, to]` in the subtree, from their per-event shares
+/// (a partial month at a period's end).
+pub fn staff_days(
+    conn: &mut DbConn,
+    pattern: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<StaffTotals>, AppError> {
+    let rows: Vec<StaffRow> = ss::table
+        .inner_join(ev::table)
+        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
+        .filter(ev::local_date.between(from, to))
+        .group_by(ss::user_id)
+        .select((
+            ss::user_id,
+            (count_star().nullable(), sum(ss::activated), sum(ss::failed)),
+            (
+                big("CAST(SUM(staff_shares.staff_micro_hours) AS BIGINT)"),
+                sum(ss::staff_entries),
+            ),
+            (
+                sum(ss::failed_no_smartphone),
+                sum(ss::failed_phone_no_camera),
+                sum(ss::failed_no_signal),
+                sum(ss::failed_ektp_not_recorded),
+                sum(ss::failed_data_mismatch),
+                sum(ss::failed_no_email),
+                sum(ss::failed_declined),
+                sum(ss::failed_app_error),
+                sum(ss::failed_other),
+            ),
+        ))
+        .load(conn)?;
+    Ok(to_staff_totals(rows))
+}
+
+/// Outcome counts of the whole months `[m1, m2]` of one office's subtree, by channel,
+/// outcome, failure reason and age band.
+pub fn outcome_months(
+    conn: &mut DbConn,
+    office_id: &str,
+    m1: NaiveDate,
+    m2: NaiveDate,
+) -> Result<Vec<OutcomeTally>, AppError> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = omt::table
+        .filter(omt::office_id.eq(office_id))
+        .filter(omt::month.between(m1, m2))
+        .group_by((
+            omt::channel_key,
+            omt::outcome,
+            omt::failure_reason,
+            omt::age_band,
+        ))
+        .select((
+            omt::channel_key,
+            omt::outcome,
+            omt::failure_reason,
+            omt::age_band,
+            sum(omt::n),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(channel_key, outcome, failure_reason, age_band, n)| OutcomeTally {
+                channel_key,
+                outcome,
+                failure_reason,
+                age_band,
+                n: n.unwrap_or(0),
+            },
+        )
+        .filter(|t| t.n != 0)
         .collect())
 }

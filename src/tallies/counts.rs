@@ -21,11 +21,25 @@ use crate::schema::{
 pub(super) fn apply_counts(
     conn: &mut DbConn,
     changes: &[TallyChange],
+    subtrees: bool,
 ) -> Result<Vec<String>, AppError> {
     let mut by_event: BTreeMap<&str, (i32, i32, [i32; N_REASONS])> = BTreeMap::new();
     let mut by_day: BTreeMap<(&str, NaiveDate), (i32, i32)> = BTreeMap::new();
     let mut by_outcome: BTreeMap<(&str, Outcome, &str, &str), i32> = BTreeMap::new();
     let mut by_residence: BTreeMap<(&str, i32, &str), i32> = BTreeMap::new();
+    let mut by_staff = super::subtree::StaffDeltas::new();
+    for ch in changes {
+        // Every stored activation makes its recorder part of the event, counted or not.
+        by_staff
+            .entry((&ch.event_id, &ch.staff_id))
+            .or_default()
+            .add(
+                ch.sign,
+                ch.counts(),
+                &ch.outcome,
+                ch.failure_reason.as_deref(),
+            );
+    }
     for ch in changes.iter().filter(|c| c.counts()) {
         let (a, f) = ch.split();
         let e = by_event.entry(&ch.event_id).or_default();
@@ -92,6 +106,10 @@ pub(super) fn apply_counts(
                 dt::failed.eq(dt::failed + excluded(dt::failed)),
             ))
             .execute(c))?;
+    }
+    if subtrees {
+        super::subtree::add_outcomes(conn, &by_outcome)?;
+        super::subtree::add_staff(conn, &by_staff)?;
     }
     for ((event_id, outcome, reason, band), n) in by_outcome {
         let row = (

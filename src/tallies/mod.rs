@@ -13,6 +13,8 @@
 //! - [`counts`]: per event, per day, per outcome and per residence, from activations;
 //! - [`months`]: per office, month and channel (every office above the event's counts it),
 //!   from the events and their per-event counts.
+//! - [`subtree`]: per office, month and staff member, and per office, month, channel,
+//!   outcome, reason and age band (the staff and failure reports), counted the same way.
 
 /// Calls `$m!($args ; <column> <index>, …)` with the `failed_<reason>` columns of the roll-up
 /// tables, in [`REASONS`] order: the one place in code they are spelled out (the tables keep
@@ -51,6 +53,7 @@ macro_rules! reason_array {
 
 mod counts;
 mod months;
+mod subtree;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -106,6 +109,8 @@ pub struct TallyChange {
     /// The district of the citizen's NIK (`DD.DD.DD`), `None` without a NIK.
     pub home_district: Option<String>,
     pub repeat_citizen: bool,
+    /// Who recorded it (the staff report's roll-ups).
+    pub staff_id: String,
     pub sign: i32,
 }
 
@@ -126,7 +131,7 @@ impl TallyChange {
 
 /// Adds the changes to every roll-up, the monthly ones included.
 pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
-    let touched = counts::apply_counts(conn, changes)?;
+    let touched = counts::apply_counts(conn, changes, true)?;
     refresh_events(conn, &touched)
 }
 
@@ -190,6 +195,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
         Option<String>,
         Option<String>,
         bool,
+        String,
     );
     let rows: Vec<Row> = activations::table
         .inner_join(events::table)
@@ -203,6 +209,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
             activations::age_band,
             activations::home_district,
             activations::repeat_citizen,
+            activations::staff_id,
         ))
         .load(conn)?;
     let changes: Vec<TallyChange> = rows
@@ -217,6 +224,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 age_band,
                 home_district,
                 repeat_citizen,
+                staff_id,
             )| TallyChange {
                 event_id,
                 office_id,
@@ -226,13 +234,15 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, AppError> {
                 age_band,
                 home_district,
                 repeat_citizen,
+                staff_id,
                 sign: 1,
             },
         )
         .collect();
     let n = changes.len();
     for chunk in changes.chunks(5000) {
-        counts::apply_counts(conn, chunk)?;
+        // The subtree roll-ups are recounted whole by rebuild_months below.
+        counts::apply_counts(conn, chunk, false)?;
     }
     rebuild_months(conn)?;
     Ok(n)

@@ -171,6 +171,7 @@ pub fn refresh_events(conn: &mut DbConn, event_ids: &[String]) -> Result<(), App
     ids.dedup();
     for chunk in ids.chunks(500) {
         refresh_chunk(conn, chunk)?;
+        super::subtree::refresh_staff(conn, chunk)?;
     }
     Ok(())
 }
@@ -219,6 +220,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
     let mut months: BTreeMap<(String, NaiveDate, String), MonthDelta> = BTreeMap::new();
     let mut bins: BTreeMap<(String, NaiveDate, String, i32), i32> = BTreeMap::new();
     let mut changed: Vec<Share> = Vec::new();
+    let mut moves = Vec::new();
     for (id, office_id, path, local_date, channel_key, cost_idr) in evs {
         let (activated, failed, r) = counts.get(&id).copied().unwrap_or_default();
         let (micro, entries) = hours.get(&id).copied().unwrap_or_default();
@@ -237,6 +239,15 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
         let old = stored.remove(&id);
         if old.as_ref() == Some(&now) {
             continue;
+        }
+        let old_key = old.as_ref().map(|s| (s.month, s.channel_key.clone()));
+        if old_key.as_ref() != Some(&(now.month, now.channel_key.clone())) {
+            moves.push(super::subtree::OutcomeMove {
+                event_id: id.clone(),
+                path: path.clone(),
+                old: old_key,
+                new: (now.month, now.channel_key.clone()),
+            });
         }
         // An event never changes office, so both shares count for the same offices.
         for office in ancestors(&path) {
@@ -319,6 +330,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             .set(mh::events.eq(mh::events + excluded(mh::events)))
             .execute(c))?;
     }
+    super::subtree::move_outcomes(conn, &moves)?;
     if !changed.is_empty() {
         let ids: Vec<&str> = changed.iter().map(|s| s.event_id.as_str()).collect();
         diesel::delete(es::table.filter(es::event_id.eq_any(&ids))).execute(conn)?;
@@ -370,5 +382,5 @@ pub fn rebuild_months(conn: &mut DbConn) -> Result<(), AppError> {
         DbConn::Pg(c) => c.batch_execute(&sql)?,
         DbConn::Sqlite(c) => c.batch_execute(&sql)?,
     }
-    Ok(())
+    super::subtree::rebuild(conn)
 }

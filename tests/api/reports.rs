@@ -927,6 +927,9 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
         ("2024-03-21", "2024-03-31"),
         ("2024-04-01", "2024-04-01"),
     ];
+    // Per period: channels, offices, staff, failures; per office: the periods and progress.
+    const KINDS: usize = 4;
+    const KINDS_PER_OFFICE: usize = 7 * KINDS + 1;
     let mut paths = Vec::new();
     for office in [&root, &w.p1, &w.r1] {
         for (from, to) in periods {
@@ -935,6 +938,13 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
             ));
             paths.push(format!(
                 "/reports/offices?office_id={office}&from={from}&to={to}&year=2024&as_of=2024-04-05"
+            ));
+            // The staff and failure reports read their own monthly roll-ups the same way.
+            paths.push(format!(
+                "/reports/staff?office_id={office}&from={from}&to={to}"
+            ));
+            paths.push(format!(
+                "/reports/failures?office_id={office}&from={from}&to={to}"
             ));
         }
         paths.push(format!(
@@ -945,8 +955,10 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
         // Every event of the world is from 20 March on: a period from the 1st of a month
         // (read from the monthly roll-ups) and one from the 20th (read per event) agree.
         for office in 0..3 {
-            let at = |period: usize, kind: usize| &before[office * 15 + period * 2 + kind];
-            for kind in 0..2 {
+            let at = |period: usize, kind: usize| {
+                &before[office * KINDS_PER_OFFICE + period * KINDS + kind]
+            };
+            for kind in 0..KINDS {
                 assert_eq!(
                     figures(at(3, kind).clone()),
                     figures(at(2, kind).clone()),
@@ -963,7 +975,7 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     let before = answers(app, &paths).await;
     check(&before, "before the time-zone change");
     // April's E6 and E3 figures show for R1 in April (E6: 1 counted, 1 failed, Rp 75,000).
-    let r1_april = &before[2 * 15 + 6 * 2];
+    let r1_april = &before[2 * KINDS_PER_OFFICE + 6 * KINDS];
     let village = r1_april["rows"]
         .as_array()
         .expect("rows")
@@ -992,7 +1004,7 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     .assert_status(200);
     let moved = answers(app, &paths).await;
     check(&moved, "after the time-zone change");
-    let r1_april = &moved[2 * 15 + 6 * 2];
+    let r1_april = &moved[2 * KINDS_PER_OFFICE + 6 * KINDS];
     assert!(
         r1_april["rows"]
             .as_array()
@@ -1013,6 +1025,30 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     let after = answers(app, &paths).await;
     for ((p, m), a) in paths.iter().zip(&moved).zip(&after) {
         assert_eq!(m, a, "roll-up drift on {p}");
+    }
+
+    // And what the staff and failure roll-ups' migration fills in on an upgraded database.
+    let up = std::fs::read_to_string(format!(
+        "migrations/{}/2026-12-07-000400_staff_failure_tallies/up.sql",
+        match crate::helpers::backend_under_test() {
+            jemput::db::Backend::Postgres => "postgres",
+            _ => "sqlite",
+        }
+    ))
+    .expect("migration");
+    let backfill = up[up.find("INSERT INTO").expect("backfill")..].to_string();
+    app.with_db(move |c| {
+        use diesel::connection::SimpleConnection;
+        jemput::with_conn!(c, |c| c.batch_execute(&format!(
+            "DELETE FROM outcome_month_tallies; DELETE FROM staff_month_tallies; \
+             DELETE FROM staff_shares; {backfill}"
+        )))
+        .expect("backfill")
+    })
+    .await;
+    let refilled = answers(app, &paths).await;
+    for ((p, m), a) in paths.iter().zip(&moved).zip(&refilled) {
+        assert_eq!(m, a, "migration backfill differs on {p}");
     }
     let _ = (&w.r2, &w.p2, &w.s1, &w.f3, &w.e3);
 }

@@ -27,13 +27,9 @@ pub async fn channels(
                 .extend(repo::month_histogram(conn, &office.id, m1, m2)?);
         }
         for (a, b) in cut.edges {
-            parts.add(
-                repo::aggregate_by_channel(conn, &p, a, b)?,
-                repo::hours_by_channel(conn, &p, a, b)?,
-            );
-            parts
-                .histogram
-                .extend(repo::activated_histogram(conn, &p, a, b)?);
+            let (aggregates, hours, histogram) = repo::channel_days(conn, &p, a, b)?;
+            parts.add(aggregates, hours);
+            parts.histogram.extend(histogram);
         }
         let (aggregates, histogram, hours) = parts.finish();
         Ok(ChannelsReport {

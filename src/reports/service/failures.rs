@@ -17,7 +17,15 @@ pub async fn failures(
     q: PeriodQuery,
 ) -> Result<FailuresReport, AppError> {
     period_report(state, user, q, move |conn, office, from, to| {
-        let outcomes = repo::outcome_tallies(conn, &pattern(&office), from, to)?;
+        let p = pattern(&office);
+        let cut = cut(from, to);
+        let mut outcomes = Vec::new();
+        if let Some((m1, m2)) = cut.months {
+            outcomes.extend(repo::outcome_months(conn, &office.id, m1, m2)?);
+        }
+        for (a, b) in cut.edges {
+            outcomes.extend(repo::outcome_tallies(conn, &p, a, b)?);
+        }
         Ok(failure_report(office.id, from, to, &outcomes))
     })
     .await

@@ -1,0 +1,3 @@
+DROP TABLE outcome_month_tallies;
+DROP TABLE staff_month_tallies;
+DROP TABLE staff_shares;
