@@ -33,12 +33,7 @@ pub(super) fn apply_counts(
         by_staff
             .entry((&ch.event_id, &ch.staff_id))
             .or_default()
-            .add(
-                ch.sign,
-                ch.counts(),
-                &ch.outcome,
-                ch.failure_reason.as_deref(),
-            );
+            .add(ch.sign, ch.counts(), ch.outcome, ch.failure_reason);
     }
     for ch in changes.iter().filter(|c| c.counts()) {
         let (a, f) = ch.split();

@@ -12,6 +12,7 @@ use diesel::upsert::excluded;
 
 use super::{micro_hours, month_of, reason_index, REASONS};
 use crate::db::DbConn;
+use crate::domain::{FailureReason, Outcome};
 use crate::error::AppError;
 use crate::schema::{
     event_outcome_tallies as ot, event_shares as es, event_staff, events, offices,
@@ -132,12 +133,18 @@ pub struct StaffCounts {
 impl StaffCounts {
     /// One activation entering (`sign = 1`) or leaving (`-1`); `counts` is false for a
     /// repeat citizen's (stored, so it makes its recorder part of the event, never counted).
-    pub fn add(&mut self, sign: i32, counts: bool, outcome: &str, reason: Option<&str>) {
+    pub fn add(
+        &mut self,
+        sign: i32,
+        counts: bool,
+        outcome: Outcome,
+        reason: Option<FailureReason>,
+    ) {
         self.records += sign;
         if !counts {
             return;
         }
-        if outcome == "activated" {
+        if outcome == Outcome::Activated {
             self.activated += sign;
         } else {
             self.failed += sign;
@@ -400,7 +407,7 @@ fn upsert_staff_months(conn: &mut DbConn, rows: &[StaffMonthRow]) -> Result<(), 
 }
 
 /// One `event_outcome_tallies` change: (event, outcome, failure reason, age band) -> n.
-pub type OutcomeDeltas<'a> = BTreeMap<(&'a str, &'a str, &'a str, &'a str), i32>;
+pub type OutcomeDeltas<'a> = BTreeMap<(&'a str, Outcome, &'a str, &'a str), i32>;
 
 /// Adds per-event outcome changes to the subtree months of events that have a share already
 /// (an event counted for the first time is added whole by [`move_outcomes`] when its share
@@ -432,7 +439,7 @@ pub fn add_outcomes(conn: &mut DbConn, deltas: &OutcomeDeltas) -> Result<(), App
                     office.to_string(),
                     *month,
                     channel.clone(),
-                    outcome.to_string(),
+                    outcome.as_str().to_string(),
                     reason.to_string(),
                     band.to_string(),
                 ))
