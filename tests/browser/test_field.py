@@ -183,7 +183,7 @@ def test_offline_thirty_attempts_survive_a_closed_page_and_reach_the_server_once
     phone.context.set_offline(True)
     page.reload()
     page.wait_for_selector("html[data-ready='1']")
-    assert page.inner_text("#net") == "Luring"
+    expect(page.locator("#net")).to_have_text("Luring")
     assert page.is_visible("#attempt-form")
     phone.choose(event)
 
@@ -440,14 +440,15 @@ def test_an_event_approved_while_offline_refuses_new_attempts(phone, field_serve
     blocked = page.locator("#attempt-blocked")
     blocked.wait_for(state="visible")
     assert "sudah disetujui" in blocked.inner_text()
-    assert page.is_disabled("#attempt-form button:text-is('Simpan')")
+    expect(page.locator("#attempt-form button:text-is('Simpan')")).to_be_disabled()
     assert phone.pending() == 0 and stored(field_server, approved) == []
     shot(page, "field-approved-phone")
     phone.no_horizontal_scroll()
 
     phone.choose(returned)
-    assert "Catatan supervisor: Tambahkan biaya" in page.inner_text("#event-info")
-    assert page.is_enabled("#attempt-form button:text-is('Simpan')")
+    # The panel is redrawn after the choice is read back from the phone's storage: wait for it.
+    expect(page.locator("#event-info")).to_contain_text("Catatan supervisor: Tambahkan biaya")
+    expect(page.locator("#attempt-form button:text-is('Simpan')")).to_be_enabled()
 
 
 def test_first_load_is_small_and_stays_on_the_origin(browser, field_server):
