@@ -34,13 +34,15 @@ pub mod offices;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
-pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod sync;
+// The reason-column macros (`with_reason_columns!`) serve the reports' queries too.
+#[macro_use]
 pub mod tallies;
+pub mod reports;
 pub mod targets;
 pub mod telemetry;
 pub mod tls;

@@ -79,17 +79,7 @@ macro_rules! aggregate_by {
                 sum(et::activated.nullable()),
                 sum(et::failed.nullable()),
                 cost_sum(),
-                (
-                    sum(et::failed_no_smartphone.nullable()),
-                    sum(et::failed_phone_no_camera.nullable()),
-                    sum(et::failed_no_signal.nullable()),
-                    sum(et::failed_ektp_not_recorded.nullable()),
-                    sum(et::failed_data_mismatch.nullable()),
-                    sum(et::failed_no_email.nullable()),
-                    sum(et::failed_declined.nullable()),
-                    sum(et::failed_app_error.nullable()),
-                    sum(et::failed_other.nullable()),
-                ),
+                with_reason_columns!(reason_totals!(et, nullable)),
             ))
             .load($conn)?;
         rows.into_iter().map(to_aggregate).collect::<Vec<_>>()
@@ -162,17 +152,7 @@ macro_rules! month_aggregate_by {
                     big_sum("staff_micro_hours"),
                     sum(mt::staff_entries),
                 ),
-                (
-                    sum(mt::failed_no_smartphone),
-                    sum(mt::failed_phone_no_camera),
-                    sum(mt::failed_no_signal),
-                    sum(mt::failed_ektp_not_recorded),
-                    sum(mt::failed_data_mismatch),
-                    sum(mt::failed_no_email),
-                    sum(mt::failed_declined),
-                    sum(mt::failed_app_error),
-                    sum(mt::failed_other),
-                ),
+                with_reason_columns!(reason_totals!(mt)),
             ))
             .load($conn)?;
         let mut hours = HashMap::new();
@@ -277,17 +257,7 @@ pub fn channel_days(
                 big("CAST(SUM(event_shares.staff_micro_hours) AS BIGINT)"),
                 sum(esh::staff_entries),
             ),
-            (
-                sum(esh::failed_no_smartphone),
-                sum(esh::failed_phone_no_camera),
-                sum(esh::failed_no_signal),
-                sum(esh::failed_ektp_not_recorded),
-                sum(esh::failed_data_mismatch),
-                sum(esh::failed_no_email),
-                sum(esh::failed_declined),
-                sum(esh::failed_app_error),
-                sum(esh::failed_other),
-            ),
+            with_reason_columns!(reason_totals!(esh)),
         ))
         .load(conn)?;
     let z = |x: Option<i64>| x.unwrap_or(0);
@@ -780,17 +750,7 @@ pub fn staff_months(
                 big("CAST(SUM(staff_month_tallies.staff_micro_hours) AS BIGINT)"),
                 sum(smt::staff_entries),
             ),
-            (
-                sum(smt::failed_no_smartphone),
-                sum(smt::failed_phone_no_camera),
-                sum(smt::failed_no_signal),
-                sum(smt::failed_ektp_not_recorded),
-                sum(smt::failed_data_mismatch),
-                sum(smt::failed_no_email),
-                sum(smt::failed_declined),
-                sum(smt::failed_app_error),
-                sum(smt::failed_other),
-            ),
+            with_reason_columns!(reason_totals!(smt)),
         ))
         .load(conn)?;
     Ok(to_staff_totals(rows))
@@ -816,17 +776,7 @@ pub fn staff_days(
                 big("CAST(SUM(staff_shares.staff_micro_hours) AS BIGINT)"),
                 sum(ss::staff_entries),
             ),
-            (
-                sum(ss::failed_no_smartphone),
-                sum(ss::failed_phone_no_camera),
-                sum(ss::failed_no_signal),
-                sum(ss::failed_ektp_not_recorded),
-                sum(ss::failed_data_mismatch),
-                sum(ss::failed_no_email),
-                sum(ss::failed_declined),
-                sum(ss::failed_app_error),
-                sum(ss::failed_other),
-            ),
+            with_reason_columns!(reason_totals!(ss)),
         ))
         .load(conn)?;
     Ok(to_staff_totals(rows))

@@ -43,6 +43,13 @@ macro_rules! reason_sums {
     ($t:ident ; $($c:ident $i:tt),+) => { ($($t::$c.eq($t::$c + excluded($t::$c))),+) };
 }
 
+/// `SUM(failed_<reason>)` for each reason column of `$t`, to select totals (`nullable`: of
+/// a joined table whose rows may be missing).
+macro_rules! reason_totals {
+    ($t:ident ; $($c:ident $i:tt),+) => { ($(diesel::dsl::sum($t::$c)),+) };
+    ($t:ident, nullable ; $($c:ident $i:tt),+) => { ($(diesel::dsl::sum($t::$c.nullable())),+) };
+}
+
 /// A selected tuple of reason counts as an array.
 macro_rules! reason_array {
     ($x:expr ; $($c:ident $i:tt),+) => {{
