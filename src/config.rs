@@ -170,6 +170,11 @@ pub struct Settings {
     #[arg(long, env = "JEMPUT_BODY_TIMEOUT", global = true, default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub body_timeout: u64,
+    /// Seconds a request head may take to arrive, and a kept-alive connection may stay idle;
+    /// a connection with no request in flight for twice this long is closed.
+    #[arg(long, env = "JEMPUT_HEAD_TIMEOUT", global = true, default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub head_timeout: u64,
     /// Bearer token that `/metrics` requires. Unset: `/metrics` answers only connections
     /// from this machine (loopback), and nobody when JEMPUT_TRUST_PROXY is set.
     #[arg(long, env = "JEMPUT_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_secret)]
@@ -241,6 +246,7 @@ impl Settings {
             log_format: LogFormat::Text,
             body_limit: 4 * 1024 * 1024,
             body_timeout: 60,
+            head_timeout: 5,
             metrics_token: None,
             access_token_ttl: 900,
             refresh_token_ttl: 30 * 86_400,

@@ -22,6 +22,7 @@ pub mod bootstrap;
 pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod docs;

@@ -96,6 +96,7 @@ impl Application {
         // Present only with TLS on: plain requests are then redirected.
         let https_port = tls.is_some().then_some(crate::tls::HttpsPort(port));
         let limit = settings.body_limit as usize;
+        let head = std::time::Duration::from_secs(settings.head_timeout);
         let data = web::Data::new(state.clone());
         let workers = settings.workers.map(usize::from).unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -134,11 +135,15 @@ impl Application {
                 .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))
                 .wrap(from_fn(crate::web::security::headers))
+                .wrap(from_fn(crate::connections::track))
         })
         .workers(workers)
-        // A request head must arrive within 5 s of the connection (actix's default, said
-        // here on purpose); bodies are bounded by `limits::bound_body`.
-        .client_request_timeout(std::time::Duration::from_secs(5))
+        // A request head must arrive within the head timeout (actix times only a
+        // connection's first; `connections` bounds the later ones); bodies are bounded by
+        // `limits::bound_body`.
+        .client_request_timeout(head)
+        .keep_alive(head)
+        .on_connect(move |io, data| crate::connections::on_connect(io, data, head * 2))
         .client_disconnect_timeout(std::time::Duration::from_secs(5))
         .shutdown_timeout(settings.shutdown_timeout);
         let is_tls = tls.is_some();

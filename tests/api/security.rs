@@ -267,6 +267,64 @@ async fn a_body_that_trickles_in_is_cut_off_with_408() {
     app.login(ROOT_USER, ROOT_PASSWORD).await.assert_status(200);
 }
 
+/// Finding 8, between requests: on a kept-alive connection, the head of a later request
+/// trickling in a byte at a time is cut off too (actix times only a connection's first head),
+/// while requests that arrive whole keep the connection as long as they come.
+#[tokio::test]
+async fn a_later_head_that_trickles_in_on_a_kept_alive_connection_is_cut_off() {
+    let app = spawn_app_with(|s| s.head_timeout = 1).await;
+    let port = app.port;
+    let closed = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .expect("timeout");
+        let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        // Whole requests, each within the keep-alive time: all answered on this connection.
+        for _ in 0..4 {
+            s.write_all(request).expect("request");
+            let mut buf = [0u8; 1024];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) => panic!("closed while requests came whole"),
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(_) => {}
+                }
+            }
+            assert!(
+                got.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&got)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        // Now a head a byte at a time, never finished.
+        let started = std::time::Instant::now();
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                return false;
+            }
+            if s.write_all(&[*byte]).is_err() {
+                return true;
+            }
+            let mut buf = [0u8; 64];
+            if let Ok(0) = s.read(&mut buf) {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("task");
+    assert!(closed, "a trickling head kept its connection for 30 s");
+    // The server serves on.
+    app.login(ROOT_USER, ROOT_PASSWORD).await.assert_status(200);
+}
+
 /// Finding 4: any method name a client invents is counted as `other`, never as a label of
 /// its own, and `/metrics` answers only with the metrics token when one is set (without
 /// one, only on this machine, and not at all behind a proxy).
