@@ -259,11 +259,12 @@ async fn main() {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .map_or("-".to_string(), |b| format!("{:.0}", b / 1_048_576.0));
         eprintln!(
-            "{elapsed:>4} s: {done} requests, server RSS {} MiB (anon {}, of it SQLite {sqlite}; file {}, shmem {})",
+            "{elapsed:>4} s: {done} requests, server RSS {} MiB (anon {}, of it SQLite {sqlite}; file {}, shmem {}), {} threads",
             rss.unwrap_or(0) / 1024,
             mib("RssAnon:"),
             mib("RssFile:"),
-            mib("RssShmem:")
+            mib("RssShmem:"),
+            status_kib(pid, "Threads:").unwrap_or(0)
         );
     }
     for t in tasks {

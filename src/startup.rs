@@ -141,6 +141,11 @@ impl Application {
         // A request head must arrive within the head timeout (actix times only a
         // connection's first; `connections` bounds the later ones); bodies are bounded by
         // `limits::bound_body`.
+        // Blocking work is bounded elsewhere (a permit per pooled connection over all the
+        // workers, a few password hashes at once), so a worker needs few threads: its share
+        // of the pool and two more. Left at actix's default (512 over the workers), idle
+        // threads came and went, each with its own allocator heap, and memory grew with them.
+        .worker_max_blocking_threads((settings.pool_size as usize).div_ceil(workers) + 2)
         .client_request_timeout(head)
         .keep_alive(head)
         .on_connect(move |io, data| crate::connections::on_connect(io, data, head * 2))

@@ -106,15 +106,17 @@ fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {
 /// another connection instead of failing.
 /// `wal_autocheckpoint` is raised from 1,000 pages because a background thread checkpoints
 /// (see `checkpoint.rs`); it only acts when that thread falls behind.
-/// Memory: each connection keeps its own page cache, so it is 8 MB here (readers touch the
-/// roll-ups and a few index pages) and 32 MB only on the group writer (`group.rs`), and the
-/// soft heap limit makes SQLite give pages back past 192 MB over all connections, so the
-/// server's memory stays flat while the database grows (the 10-minute soak grew by about
-/// 1 MiB/s with 32 MB on every connection).
+/// Memory: each connection keeps its own page cache, and the readers all cache the same
+/// pages (the roll-ups and a few index pages; the OS's file cache has them too), so it is
+/// 4 MB here and 32 MB only on the group writer (`group.rs`); past a soft heap limit of 64 MB
+/// over all connections SQLite recycles pages instead of growing. So the server's memory
+/// stays flat while the database grows: the 10-minute soak grew by about 1 MiB/s with 32 MB
+/// on every connection, and with 8 MB readers and 192 MB it still grew for minutes, the
+/// readers' caches filling with copies of one another.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -4000; \
      PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000; \
-     PRAGMA soft_heap_limit = 201326592;";
+     PRAGMA soft_heap_limit = 67108864;";
 
 /// How long a request waits for a pooled connection under load before it answers 503. The
 /// pool retries a failed connect with a back-off capped at half of this, so it also bounds
