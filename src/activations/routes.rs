@@ -88,7 +88,7 @@ pub async fn list_event_activations(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    query: web::Query<ListActivationsQuery>,
+    query: crate::extract::Query<ListActivationsQuery>,
 ) -> AppResult<web::Json<Page<ActivationResponse>>> {
     let q = query.into_inner();
     let (rows, limit) =

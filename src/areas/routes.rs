@@ -30,7 +30,7 @@ use crate::state::AppState;
 pub async fn list_areas(
     state: web::Data<AppState>,
     _user: AuthUser,
-    query: web::Query<ListAreasQuery>,
+    query: crate::extract::Query<ListAreasQuery>,
 ) -> AppResult<web::Json<Page<AreaResponse>>> {
     let request = ListAreas::try_from(query.into_inner())?;
     Ok(web::Json(service::list(&state, request).await?))

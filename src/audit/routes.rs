@@ -31,7 +31,7 @@ use crate::state::AppState;
 pub async fn list_audit(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListAuditQuery>,
+    query: crate::extract::Query<ListAuditQuery>,
 ) -> AppResult<web::Json<Page<AuditEntryResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,

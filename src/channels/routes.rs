@@ -27,7 +27,7 @@ pub async fn list_channels(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: web::Query<ListChannelsQuery>,
+    query: crate::extract::Query<ListChannelsQuery>,
 ) -> AppResult<web::Json<Page<ChannelResponse>>> {
     let q = query.into_inner();
     let lang = Lang::from_request(&req);

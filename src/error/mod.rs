@@ -14,7 +14,10 @@ pub mod validation;
 
 use actix_web::http::StatusCode;
 
-pub use extract::{json_config, json_error, path_config, payload_error, query_config, serde_error};
+pub use extract::{
+    json_config, json_error, json_shape_error, path_config, payload_error, query_config,
+    query_shape_error, serde_error,
+};
 pub use lang::{Lang, Msg};
 pub use problem::{Problem, ProblemFieldError};
 pub use validation::{FieldError, Validator};

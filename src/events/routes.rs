@@ -99,7 +99,7 @@ pub async fn create_event(
 pub async fn list_events(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListEventsQuery>,
+    query: crate::extract::Query<ListEventsQuery>,
 ) -> AppResult<web::Json<Page<EventResponse>>> {
     let (rows, limit) = service::list(&state, &user, query.into_inner()).await?;
     let names = names_of(&state, EventResponse::area_codes(&rows)).await?;

@@ -58,7 +58,7 @@ pub async fn create_office(
 pub async fn list_offices(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListOfficesQuery>,
+    query: crate::extract::Query<ListOfficesQuery>,
 ) -> AppResult<web::Json<Page<OfficeResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,

@@ -66,7 +66,7 @@ pub async fn get_event_yield(
 pub async fn get_channels_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::channels(&state, user, q.into_inner()).await?;
@@ -88,7 +88,7 @@ pub async fn get_channels_report(
 pub async fn get_progress_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ProgressQuery>,
+    q: crate::extract::Query<ProgressQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::progress(&state, user, q.into_inner()).await?;
@@ -111,7 +111,7 @@ pub async fn get_progress_report(
 pub async fn get_daily_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<DailyQuery>,
+    q: crate::extract::Query<DailyQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::daily(&state, user, q.into_inner()).await?;
@@ -133,7 +133,7 @@ pub async fn get_daily_report(
 pub async fn get_staff_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::staff(&state, user, q.into_inner()).await?;
@@ -156,7 +156,7 @@ pub async fn get_staff_report(
 pub async fn get_offices_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<OfficesQuery>,
+    q: crate::extract::Query<OfficesQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::offices(&state, user, q.into_inner()).await?;
@@ -178,7 +178,7 @@ pub async fn get_offices_report(
 pub async fn get_failures_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::failures(&state, user, q.into_inner()).await?;
@@ -209,7 +209,7 @@ pub async fn get_failures_report(
 pub async fn get_coverage_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::coverage(&state, user, q.into_inner()).await?;

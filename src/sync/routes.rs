@@ -34,7 +34,7 @@ pub async fn get_sync_changes(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: web::Query<SyncChangesQuery>,
+    query: crate::extract::Query<SyncChangesQuery>,
 ) -> AppResult<web::Json<SyncChangesResponse>> {
     let q = query.into_inner();
     let lang = Lang::from_request(&req);

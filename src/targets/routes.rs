@@ -88,7 +88,7 @@ pub async fn list_targets(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
-    query: web::Query<ListTargetsQuery>,
+    query: crate::extract::Query<ListTargetsQuery>,
 ) -> AppResult<web::Json<Page<TargetResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, path.into_inner(), query.into_inner()).await?,

@@ -60,7 +60,7 @@ pub async fn create_user(
 pub async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListUsersQuery>,
+    query: crate::extract::Query<ListUsersQuery>,
 ) -> AppResult<web::Json<Page<UserResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,
