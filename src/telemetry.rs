@@ -99,11 +99,7 @@ pub async fn observe(
     let started = Instant::now();
     let request_id =
         incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let lang = Lang::from_accept_language(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = Lang::of(&req);
     req.extensions_mut().insert(RequestMeta {
         request_id: request_id.clone(),
         lang,

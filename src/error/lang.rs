@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use actix_web::http::header;
-use actix_web::HttpRequest;
+use actix_web::http::header::{AcceptLanguage, Header, Preference};
+use actix_web::{HttpMessage, HttpRequest};
 
 /// The language of the texts in an answer: `Accept-Language: id` gives Indonesian.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -14,41 +14,24 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The highest-weighted language the client accepts, if it is Indonesian.
-    pub fn from_accept_language(value: Option<&str>) -> Lang {
-        let Some(value) = value else {
-            return Lang::En;
-        };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in value.split(',') {
-            let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").map(str::to_string))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let primary = tag.split('-').next().unwrap_or("");
-            let lang = if primary == "id" || primary == "in" {
+    /// The language the client weighs highest in `Accept-Language`, read by actix's typed
+    /// header (quality values honoured, the first of equals wins, `q=0` never): Indonesian
+    /// for `id` (or its old code `in`), English for anything else, or for no usable header.
+    pub fn of(msg: &impl HttpMessage) -> Lang {
+        match AcceptLanguage::parse(msg).map(|accept| accept.preference()) {
+            Ok(Preference::Specific(tag))
+                if ["id", "in"]
+                    .iter()
+                    .any(|code| tag.primary_language().eq_ignore_ascii_case(code)) =>
+            {
                 Lang::Id
-            } else {
-                Lang::En
-            };
-            if tag.is_empty() || q <= 0.0 {
-                continue;
             }
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
+            _ => Lang::En,
         }
-        best.map(|(_, l)| l).unwrap_or(Lang::En)
     }
 
     pub fn from_request(req: &HttpRequest) -> Lang {
-        Lang::from_accept_language(
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        )
+        Lang::of(req)
     }
 }
 
@@ -72,5 +55,31 @@ impl Msg {
             Lang::En => &self.en,
             Lang::Id => &self.id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(header: &str) -> Lang {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("accept-language", header))
+            .to_http_request();
+        Lang::of(&req)
+    }
+
+    #[test]
+    fn the_highest_weighted_language_wins() {
+        assert_eq!(lang("id"), Lang::Id);
+        assert_eq!(lang("id-ID,en;q=0.8"), Lang::Id);
+        assert_eq!(lang("en;q=0.5, id;q=0.8"), Lang::Id);
+        assert_eq!(lang("en, id"), Lang::En);
+        assert_eq!(lang("in"), Lang::Id);
+        assert_eq!(lang("id;q=0, en;q=0.1"), Lang::En);
+        assert_eq!(lang("*"), Lang::En);
+        assert_eq!(lang("id;q=nonsense"), Lang::En);
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(Lang::of(&none), Lang::En);
     }
 }
