@@ -133,6 +133,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))
+                .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())
                 .wrap(from_fn(crate::web::security::headers))
         })
         .workers(workers)
