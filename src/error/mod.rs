@@ -4,12 +4,14 @@
 //! - [`lang`]: the language of an answer (`Accept-Language`) and two-language messages;
 //! - [`validation`]: field errors and the validator that collects them for one 422;
 //! - [`problem`]: the problem+json body and the HTTP answer of an [`AppError`];
+//! - [`responses`]: the problem answers by status, for the routes' OpenAPI annotations;
 //! - [`extract`]: how malformed bodies, queries and paths become problems (the extractor
 //!   configurations).
 
 pub mod extract;
 pub mod lang;
 pub mod problem;
+pub mod responses;
 pub mod validation;
 
 use actix_web::http::StatusCode;

@@ -10,7 +10,7 @@ use super::service;
 use super::sheets::{Labels, ToSheets};
 use super::xlsx;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Lang, Problem};
+use crate::error::{responses as problem, AppResult, Lang};
 use crate::state::AppState;
 
 fn answer<T: serde::Serialize + CsvRows + ToSheets>(
@@ -35,8 +35,8 @@ fn answer<T: serde::Serialize + CsvRows + ToSheets>(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The yield", content((YieldResponse = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event in scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/events/{id}/yield")]
@@ -58,8 +58,8 @@ pub async fn get_event_yield(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Channel rows", content((ChannelsReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/channels")]
@@ -80,8 +80,8 @@ pub async fn get_channels_report(
     params(ProgressQuery),
     responses(
         (status = 200, description = "Progress", content((ProgressReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad year or date", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/progress")]
@@ -103,8 +103,8 @@ pub async fn get_progress_report(
     params(DailyQuery),
     responses(
         (status = 200, description = "Series", content((DailyReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period or bucket", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/daily")]
@@ -125,8 +125,8 @@ pub async fn get_daily_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Staff rows", content((StaffReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/staff")]
@@ -148,8 +148,8 @@ pub async fn get_staff_report(
     params(OfficesQuery),
     responses(
         (status = 200, description = "Office rows", content((OfficesReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period or year", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/offices")]
@@ -170,8 +170,8 @@ pub async fn get_offices_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Breakdown", content((FailuresReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/failures")]
@@ -200,9 +200,9 @@ pub async fn get_failures_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Coverage", content((CoverageReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/coverage")]
