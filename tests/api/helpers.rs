@@ -191,7 +191,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 /// server's own chain file (a test's local authority is in it).
 pub fn test_client(tls_chain: Option<&std::path::Path>) -> reqwest::Client {
     install_crypto_provider();
-    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    // Idle connections are dropped well before the server's 5 s keep-alive ends them: a
+    // test that works for seconds between requests (loading the areas) otherwise reuses a
+    // connection the server is closing at that moment, and the request fails unsent.
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2));
     let builder = match tls_chain {
         Some(chain) => builder.use_preconfigured_tls(tls_client_config(chain)),
         None => builder,
