@@ -1,17 +1,19 @@
-//! The commands of the `jemput` binary.
+//! The commands of the `jemput` binary: a module of the binary (`src/main.rs`), not of the
+//! library, which it drives like any other user of it.
 
 use std::io::IsTerminal;
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
-use crate::auth::keys;
-use crate::config::{
+use crate::demo;
+use jemput::auth::keys;
+use jemput::config::{
     Cli, Command, InitArgs, KeysAction, SeedKind, Settings, TlsAction, UsersAction,
 };
-use crate::db::Db;
-use crate::startup::Application;
-use crate::{admin, areas, bootstrap, demo, telemetry};
+use jemput::db::Db;
+use jemput::startup::Application;
+use jemput::{admin, areas, bootstrap, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init_tracing(cli.settings.log_format);
@@ -97,7 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: TlsAction::SelfSigned { hosts, force },
         } => {
             let dir = settings.data_dir.clone();
-            let made = crate::tls::self_signed(&dir, &hosts, force)?;
+            let made = jemput::tls::self_signed(&dir, &hosts, force)?;
             print_tls(&made, &settings);
             Ok(())
         }
@@ -108,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `jemput users ...`: works on the database directly, no login, server running or not.
 async fn users(settings: Settings, action: UsersAction) -> anyhow::Result<()> {
     let url = settings.resolved_database_url()?;
-    if crate::db::Backend::from_url(&url) == crate::db::Backend::Sqlite
+    if jemput::db::Backend::from_url(&url) == jemput::db::Backend::Sqlite
         && !std::path::Path::new(&url).is_file()
     {
         anyhow::bail!("there is no database at {url} (check JEMPUT_DATA_DIR or DATABASE_URL)");
@@ -118,7 +120,7 @@ async fn users(settings: Settings, action: UsersAction) -> anyhow::Result<()> {
         UsersAction::List { role } => {
             let role = match role {
                 Some(r) => Some(
-                    crate::domain::Role::parse("--role", r.trim())
+                    jemput::domain::Role::parse("--role", r.trim())
                         .map_err(|e| anyhow::anyhow!("--role: {}", e.message.en))?,
                 ),
                 None => None,
@@ -174,7 +176,7 @@ fn print_counts(counts: &[(String, i64)]) {
 }
 
 /// Where the files went, how to serve them, and how to make phones trust them.
-fn print_tls(made: &crate::tls::Generated, settings: &Settings) {
+fn print_tls(made: &jemput::tls::Generated, settings: &Settings) {
     let abs = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     println!(
         "Wrote a certificate for {} (valid until {}), signed by a new local authority:",

@@ -4,7 +4,8 @@
 //! the others; tab, line feed and carriage return stay allowed for multi-line text.
 //!
 //! Bodies go through [`Json`], the JSON extractor of every handler; the query string and the
-//! path through [`refuse_control_characters`], a middleware.
+//! path through [`refuse_control_characters`], a middleware. [`Json`] and [`Query`] name the
+//! field or parameter a value of the wrong shape sits in.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -79,9 +80,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     return Err(AppError::Validation(vec![control_error(&field)]).into());
                 }
             }
-            serde_json::from_slice(&bytes)
-                .map(Json)
-                .map_err(|e| crate::error::serde_error(&e).into())
+            serde_json::from_slice(&bytes).map(Json).map_err(|e| {
+                let replay = &mut serde_json::Deserializer::from_slice(&bytes);
+                crate::error::json_shape_error::<T, _>(&e, replay).into()
+            })
         })
     }
 }
@@ -103,6 +105,37 @@ fn may_hold_control(bytes: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// A query string, like `actix_web::web::Query`, whose errors name the parameter (never its
+/// value). Control characters were refused before, by [`refuse_control_characters`].
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
+        std::future::ready(
+            serde_urlencoded::from_str::<T>(query)
+                .map(Query)
+                .map_err(|_| crate::error::query_shape_error::<T>(query).into()),
+        )
+    }
 }
 
 /// The path of the first string (or key) with a refused character, as `items[3].area_code`.

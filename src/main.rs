@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// The commands, and the demo data set behind `jemput seed demo`: the binary's own, so the
+// server's library carries neither (the demo loads through the library's repositories).
+mod cli;
+mod demo;
+
 /// mimalloc: the sync path allocates many small strings per item (ids, bind values), and
 /// glibc's allocator spent about 5 % of the server's CPU there (merging free chunks).
 #[global_allocator]
@@ -31,7 +36,7 @@ fn bound_glibc_heap() {}
 fn main() -> std::process::ExitCode {
     bound_glibc_heap();
     let cli = jemput::config::Cli::parse();
-    let result = actix_web::rt::System::new().block_on(jemput::cli::run(cli));
+    let result = actix_web::rt::System::new().block_on(cli::run(cli));
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -30,7 +30,7 @@ pub async fn healthz() -> web::Json<Health> {
 #[utoipa::path(tag = "operations", operation_id = "readyz", security(()),
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Database unreachable", body = Problem, content_type = "application/problem+json"),
+        problem::Unavailable,
     ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<web::Json<Health>> {
@@ -50,7 +50,7 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<web::Json<Health>> 
 #[utoipa::path(tag = "operations", operation_id = "metrics", security(()),
     responses(
         (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-        (status = 401, description = "No metrics token, or a wrong one", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
     ))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {

@@ -134,6 +134,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::tls::redirect_plain))
                 .wrap(from_fn(telemetry::observe))
+                .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())
                 .wrap(from_fn(crate::web::security::headers))
                 .wrap(from_fn(crate::connections::track))
         })

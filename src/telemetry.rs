@@ -1,6 +1,11 @@
 //! Logs, metrics and the per-request middleware: a request id on every answer and in every
 //! problem body, one log line per request, Prometheus counters and latency by route and
 //! status, and error answers re-rendered in the caller's language.
+//!
+//! The request's span is `tracing-actix-web`'s root span, built by [`RequestSpan`] with our
+//! fields: the request id, the method, the route pattern (never the raw path or the query
+//! string, where a NIK could sit), the signed-in user once known, and at its end the status
+//! and latency in the one log line. [`observe`], inside it, renders errors and echoes the id.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -11,7 +16,8 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tracing::Instrument;
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -86,8 +92,75 @@ fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| value.to_string())
 }
 
-/// The request middleware (see the module docs). It also refuses, before any handler runs,
-/// a declared body over the limit, on routes that never read one too.
+/// When the request arrived, for its latency.
+#[derive(Clone, Copy)]
+struct Started(Instant);
+
+/// The root span of every request (the [`tracing_actix_web::TracingLogger`] around the app):
+/// it decides the request id and language, and at the end logs the request's one line and
+/// counts it in the metrics.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(req: &ServiceRequest) -> Span {
+        let request_id =
+            incoming_request_id(req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let lang = Lang::of(req);
+        let route = req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_string());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = method_label(req.method()),
+            route = %route,
+            user_id = tracing::field::Empty,
+        );
+        let mut extensions = req.extensions_mut();
+        extensions.insert(RequestMeta { request_id, lang });
+        extensions.insert(Started(Instant::now()));
+        span
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        // `observe` answers every error itself, so an `Err` here never reaches a client.
+        let Ok(res) = outcome else {
+            return;
+        };
+        let req = res.request();
+        let elapsed = req
+            .extensions()
+            .get::<Started>()
+            .map(|s| s.0.elapsed())
+            .unwrap_or_default();
+        let status = res.status().as_u16();
+        let method = method_label(req.method());
+        let route = req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_string());
+        let labels = [
+            ("method", method.to_string()),
+            ("route", route),
+            ("status", status.to_string()),
+        ];
+        metrics::counter!("http_requests_total", &labels).increment(1);
+        metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+        span.in_scope(|| {
+            tracing::info!(
+                status,
+                latency_ms = elapsed.as_secs_f64() * 1000.0,
+                "request"
+            )
+        });
+    }
+}
+
+/// The request middleware, inside [`RequestSpan`]'s: error answers re-rendered in the
+/// caller's language with the request id, the id echoed as `x-request-id`, and a declared
+/// body over the limit refused before any handler runs (on routes that never read one too).
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -96,20 +169,12 @@ pub async fn observe(
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|s| s.settings.body_limit)
         .unwrap_or(4 * 1024 * 1024);
-    let started = Instant::now();
-    let request_id =
-        incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let lang = Lang::from_accept_language(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    req.extensions_mut().insert(RequestMeta {
-        request_id: request_id.clone(),
-        lang,
+    let meta = req.extensions().get::<RequestMeta>().cloned();
+    // Only without the root span (never in the server) is the meta made here.
+    let RequestMeta { request_id, lang } = meta.unwrap_or_else(|| RequestMeta {
+        request_id: uuid::Uuid::new_v4().simple().to_string(),
+        lang: Lang::of(&req),
     });
-    let method = method_label(req.method());
-    let span = tracing::info_span!("request", request_id = %request_id, method = method, path = %bounded(req.path(), 256));
 
     let declared_len = req
         .headers()
@@ -120,12 +185,12 @@ pub async fn observe(
         req.into_response(AppError::PayloadTooLarge.to_response(lang, Some(&request_id)))
             .map_into_right_body()
     } else {
-        let res = match next.call(req).instrument(span.clone()).await {
+        let res = match next.call(req).await {
             Ok(res) => res,
             // Errors raised before a response exists (none of ours): actix renders them
             // through `LocalizedError`, still problem+json with the request id.
             Err(e) => {
-                span.in_scope(|| tracing::error!(error = %e, "service error"));
+                tracing::error!(error = %e, "service error");
                 return Err(LocalizedError {
                     error: AppError::internal(anyhow::anyhow!("service error")),
                     lang,
@@ -140,9 +205,7 @@ pub async fn observe(
             .map(|err| match err.as_error::<AppError>() {
                 Some(app) => {
                     if let AppError::Internal(cause) = app {
-                        span.in_scope(
-                            || tracing::error!(error = %format!("{cause:#}"), "internal error"),
-                        );
+                        tracing::error!(error = %format!("{cause:#}"), "internal error");
                     }
                     app.to_response(lang, Some(&request_id))
                 }
@@ -158,27 +221,6 @@ pub async fn observe(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
-    let status = res.status().as_u16();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
-    let elapsed = started.elapsed();
-    let labels = [
-        ("method", method.to_string()),
-        ("route", route.clone()),
-        ("status", status.to_string()),
-    ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            route = %route,
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "request"
-        )
-    });
     Ok(res)
 }
 
@@ -197,18 +239,6 @@ pub fn method_label(method: &actix_web::http::Method) -> &'static str {
         Method::OPTIONS => "OPTIONS",
         _ => "other",
     }
-}
-
-/// At most `max` bytes of `s` (on a character boundary), for the log.
-fn bounded(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// An [`AppError`] already bound to the caller's language and request id.

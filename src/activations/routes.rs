@@ -9,7 +9,7 @@ use super::dto::{
 use super::service::{self, Verdict};
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Lang, Problem};
+use crate::error::{responses as problem, AppResult, Lang};
 use crate::pagination::encode_instant_key;
 use crate::pagination::Page;
 use crate::state::AppState;
@@ -30,11 +30,11 @@ use crate::telemetry::RequestMeta;
     request_body = SyncActivationsRequest,
     responses(
         (status = 200, description = "One result per item", body = SyncActivationsResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "More than 500 items", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy: retry the same batch", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::PayloadTooLarge,
+        problem::Unprocessable,
+        problem::Unavailable,
     )
 )]
 #[post("/sync/activations")]
@@ -77,10 +77,10 @@ pub async fn sync_activations(
     params(("id" = String, Path, description = "Event id"), ListActivationsQuery),
     responses(
         (status = 200, description = "Activations", body = Page<ActivationResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Event missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/events/{id}/activations")]
@@ -88,7 +88,7 @@ pub async fn list_event_activations(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    query: web::Query<ListActivationsQuery>,
+    query: crate::extract::Query<ListActivationsQuery>,
 ) -> AppResult<web::Json<Page<ActivationResponse>>> {
     let q = query.into_inner();
     let (rows, limit) =
@@ -114,12 +114,12 @@ pub async fn list_event_activations(
     request_body = VoidActivationRequest,
     responses(
         (status = 200, description = "The voided activation", body = ActivationResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff voiding another's record", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is approved", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[delete("/activations/{id}")]

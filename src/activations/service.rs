@@ -20,7 +20,7 @@ use crate::domain::path_id;
 use crate::domain::{
     parse_instant, AgeBand, AreaCode, EventStatus, FailureReason, Nik, Outcome, Role, Sex,
 };
-use crate::error::{serde_error, AppError, FieldError, Msg, Validator};
+use crate::error::{json_shape_error, AppError, FieldError, Msg, Validator};
 use crate::events::service::in_scope_locked;
 use crate::pagination;
 use crate::pagination::decode_instant_key;
@@ -90,7 +90,9 @@ fn prepare(
     nik_key: &[u8],
     now: NaiveDateTime,
 ) -> Result<Prepared, AppError> {
-    let item: SyncActivationItem = serde_json::from_value(value).map_err(|e| serde_error(&e))?;
+    // Read from the borrowed value, so that a refused item can be read again to name its field.
+    let item: SyncActivationItem = serde::Deserialize::deserialize(&value)
+        .map_err(|e| json_shape_error::<SyncActivationItem, _>(&e, &value))?;
     let mut v = Validator::new();
     let id = id_field(&mut v, "id", item.id.as_deref());
     let event_id = id_field(&mut v, "event_id", item.event_id.as_deref());

@@ -5,7 +5,7 @@ use actix_web::{get, web};
 use super::dto::{AreaResponse, ListAreas, ListAreasQuery};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -21,16 +21,16 @@ use crate::state::AppState;
     params(ListAreasQuery),
     responses(
         (status = 200, description = "One page of areas", body = Page<AreaResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A filter, the limit or the cursor breaks a rule", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Unprocessable,
     )
 )]
 #[get("/areas")]
 pub async fn list_areas(
     state: web::Data<AppState>,
     _user: AuthUser,
-    query: web::Query<ListAreasQuery>,
+    query: crate::extract::Query<ListAreasQuery>,
 ) -> AppResult<web::Json<Page<AreaResponse>>> {
     let request = ListAreas::try_from(query.into_inner())?;
     Ok(web::Json(service::list(&state, request).await?))
@@ -43,8 +43,8 @@ pub async fn list_areas(
     params(("code" = String, Path, description = "Dotted Kemendagri code", example = "63.01.01.2001")),
     responses(
         (status = 200, description = "The area", body = AreaResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No area has this code", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/areas/{code}")]

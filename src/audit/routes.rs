@@ -5,7 +5,7 @@ use actix_web::{get, web};
 use super::dto::{AuditEntryResponse, ListAuditQuery};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -20,18 +20,18 @@ use crate::state::AppState;
     params(ListAuditQuery),
     responses(
         (status = 200, description = "One page of entries", body = Page<AuditEntryResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "office_id missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListAuditQuery>,
+    query: crate::extract::Query<ListAuditQuery>,
 ) -> AppResult<web::Json<Page<AuditEntryResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
@@ -110,6 +110,11 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        // The request's root span (`crate::telemetry::RequestSpan`): its log line names the user.
+        let span = req
+            .extensions()
+            .get::<tracing_actix_web::RootSpan>()
+            .cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
             let token = token.ok_or(AppError::Unauthorized)?;
@@ -143,6 +148,9 @@ impl FromRequest for AuthUser {
             };
             if revoked || !user.active || user.auth_epoch != claims.epoch {
                 return Err(AppError::Unauthorized);
+            }
+            if let Some(span) = span {
+                span.record("user_id", user.id.as_str());
             }
             Ok(AuthUser {
                 role: Role::from_db(&user.role)?,

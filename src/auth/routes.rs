@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use super::dto::{LoginRequest, MeResponse, RefreshRequest, TokenResponse};
 use super::extractor::AuthUser;
 use super::service::{self, Issued};
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::state::AppState;
 
 fn token_response(issued: Issued) -> HttpResponse {
@@ -31,9 +31,9 @@ fn token_response(issued: Issued) -> HttpResponse {
     security(()),
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Throttled", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::BadCredentials,
+        problem::TooManyRequests,
     )
 )]
 #[post("/auth/login")]
@@ -61,8 +61,8 @@ pub async fn login(
     security(()),
     responses(
         (status = 200, description = "New tokens (or, within the grace window, the same pair again)", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired, revoked or spent token", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::BadCredentials,
     )
 )]
 #[post("/auth/refresh")]
@@ -83,7 +83,7 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
     )
 )]
 #[post("/auth/logout")]
@@ -108,7 +108,7 @@ pub async fn logout(
     operation_id = "get_me",
     responses(
         (status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
     )
 )]
 #[get("/me")]

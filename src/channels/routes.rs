@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use super::dto::{ChannelResponse, CreateChannelRequest, ListChannelsQuery};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Lang, Problem};
+use crate::error::{responses as problem, AppResult, Lang};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -17,9 +17,9 @@ use crate::state::AppState;
     params(ListChannelsQuery),
     responses(
         (status = 200, description = "Channels", body = Page<ChannelResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Unprocessable,
     )
 )]
 #[get("/channels")]
@@ -27,7 +27,7 @@ pub async fn list_channels(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: web::Query<ListChannelsQuery>,
+    query: crate::extract::Query<ListChannelsQuery>,
 ) -> AppResult<web::Json<Page<ChannelResponse>>> {
     let q = query.into_inner();
     let lang = Lang::from_request(&req);
@@ -50,11 +50,11 @@ pub async fn list_channels(
     request_body = CreateChannelRequest,
     responses(
         (status = 201, description = "Created", body = ChannelResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff cannot create channels", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The key is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid key or name", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[post("/channels")]

@@ -7,6 +7,10 @@
 //! go in through diesel in ONE transaction, with what the sync path would have written:
 //! keyed NIK hashes, `citizens` claims, `repeat_citizen`, content hashes and the report
 //! roll-ups. Loading refuses when any demo office or account already exists.
+//!
+//! A module of the binary (`src/main.rs`), not of the library: the server carries none of it,
+//! and it writes only through the library's repositories, the API's write path. The tests
+//! load it as a user does, by running `jemput seed demo`.
 
 pub mod data;
 
@@ -17,19 +21,19 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use self::data::{Attempts, Baseline, Days, Place, Programme, Regency};
-use crate::activations::repo::{self as activations_repo, Activation, Citizen};
-use crate::areas::repo::Area;
-use crate::audit::{self, AuditEvent};
-use crate::db::{Db, DbConn};
-use crate::domain::{AreaCode, EventStatus, Nik, Outcome};
-use crate::error::AppError;
-use crate::events::dto::EventDraft;
-use crate::events::repo::{self as events_repo, Event, StaffHours};
-use crate::offices::repo::{self as offices_repo, Office};
-use crate::schema::{areas, offices, users};
-use crate::tallies::Sink;
-use crate::targets::repo::{self as targets_repo, Target};
-use crate::users::repo::{self as users_repo, User};
+use jemput::activations::repo::{self as activations_repo, Activation, Citizen};
+use jemput::areas::repo::Area;
+use jemput::audit::{self, AuditEvent};
+use jemput::db::{Db, DbConn};
+use jemput::domain::{AreaCode, EventStatus, Nik, Outcome};
+use jemput::error::AppError;
+use jemput::events::dto::EventDraft;
+use jemput::events::repo::{self as events_repo, Event, StaffHours};
+use jemput::offices::repo::{self as offices_repo, Office};
+use jemput::schema::{areas, offices, users};
+use jemput::tallies::Sink;
+use jemput::targets::repo::{self as targets_repo, Target};
+use jemput::users::repo::{self as users_repo, User};
 
 /// A demo account, as printed after loading.
 #[derive(Clone, Debug)]
@@ -76,9 +80,9 @@ impl std::fmt::Display for Refusal {
 /// transaction. Refuses (an error naming the clash) when a demo office or account exists.
 /// The database must be migrated (`bootstrap::prepare`).
 pub fn load(db: &Db) -> anyhow::Result<Summary> {
-    crate::areas::seed::load_if_empty(db)?;
+    jemput::areas::seed::load_if_empty(db)?;
     // One hash for every account: they share the printed demo password anyway.
-    let hash = crate::auth::password::hash_blocking(data::PASSWORD)
+    let hash = jemput::auth::password::hash_blocking(data::PASSWORD)
         .map_err(|e| anyhow::anyhow!("hashing the demo password failed: {e}"))?;
     match db.write_blocking(|c| store(c, &hash)) {
         Ok(Ok(summary)) => Ok(summary),
@@ -141,7 +145,7 @@ fn store(c: &mut DbConn, password_hash: &str) -> Result<Result<Summary, Refusal>
             root
         }
     };
-    let nik_key = crate::secrets::nik_key(c)?;
+    let nik_key = jemput::secrets::nik_key(c)?;
     let regions = region_areas(c)?;
     let plan = generate(&root, &regions, &nik_key, password_hash)?;
 
@@ -1279,7 +1283,7 @@ mod tests {
     fn regions() -> &'static RegionAreas {
         static REGIONS: std::sync::OnceLock<RegionAreas> = std::sync::OnceLock::new();
         REGIONS.get_or_init(|| {
-            RegionAreas::from_areas(&crate::areas::seed::parse().expect("embedded areas"))
+            RegionAreas::from_areas(&jemput::areas::seed::parse().expect("embedded areas"))
         })
     }
 

@@ -10,7 +10,7 @@ use super::repo::Event;
 use super::service::{self, Review};
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{responses as problem, AppError, AppResult};
 use crate::pagination::encode_instant_key;
 use crate::pagination::Page;
 use crate::state::AppState;
@@ -32,12 +32,12 @@ async fn named(state: &AppState, event: Event) -> AppResult<EventResponse> {
     responses(
         (status = 201, description = "Created", body = EventResponse),
         (status = 200, description = "The same id with the same content exists already", body = EventResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff creating for another office", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The id exists with different content", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[post("/events")]
@@ -89,17 +89,17 @@ pub async fn create_event(
     params(ListEventsQuery),
     responses(
         (status = 200, description = "Events", body = Page<EventResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListEventsQuery>,
+    query: crate::extract::Query<ListEventsQuery>,
 ) -> AppResult<web::Json<Page<EventResponse>>> {
     let (rows, limit) = service::list(&state, &user, query.into_inner()).await?;
     let names = names_of(&state, EventResponse::area_codes(&rows)).await?;
@@ -119,8 +119,8 @@ pub async fn list_events(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The event", body = EventResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/events/{id}")]
@@ -144,12 +144,12 @@ pub async fn get_event(
     request_body = UpdateEventRequest,
     responses(
         (status = 200, description = "The whole event", body = EventResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither the creator nor a supervisor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is submitted or approved", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[patch("/events/{id}")]
@@ -171,10 +171,10 @@ pub async fn update_event(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The whole event", body = EventResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither the creator nor a supervisor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open or returned", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
     )
 )]
 #[post("/events/{id}/submit")]
@@ -195,10 +195,10 @@ pub async fn submit_event(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The whole event", body = EventResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
     )
 )]
 #[post("/events/{id}/approve")]
@@ -219,12 +219,12 @@ pub async fn approve_event(
     request_body = ReturnEventRequest,
     responses(
         (status = 200, description = "The whole event", body = EventResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No comment", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[post("/events/{id}/return")]
@@ -246,8 +246,8 @@ pub async fn return_event(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "Staff, by username (one page)", body = Page<StaffResponse>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/events/{id}/staff")]
@@ -278,12 +278,12 @@ pub async fn list_event_staff(
     request_body = StaffHoursRequest,
     responses(
         (status = 200, description = "The staff member's hours", body = StaffResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither the creator nor a supervisor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Event missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is approved (or, for its creator, submitted)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Hours out of range, or not staff of the office", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[put("/events/{id}/staff/{user_id}")]
@@ -308,10 +308,10 @@ pub async fn put_event_staff(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither the creator nor a supervisor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Event missing, out of scope, or the user not on it", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is approved (or, for its creator, submitted)", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
     )
 )]
 #[delete("/events/{id}/staff/{user_id}")]

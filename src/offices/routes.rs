@@ -5,7 +5,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use super::dto::{CreateOfficeRequest, ListOfficesQuery, OfficeResponse, UpdateOfficeRequest};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -19,12 +19,12 @@ use crate::state::AppState;
     request_body = CreateOfficeRequest,
     responses(
         (status = 201, description = "Created", body = OfficeResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Parent missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code or id taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[post("/offices")]
@@ -48,17 +48,17 @@ pub async fn create_office(
     params(ListOfficesQuery),
     responses(
         (status = 200, description = "One page of offices", body = Page<OfficeResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "parent_id missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/offices")]
 pub async fn list_offices(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListOfficesQuery>,
+    query: crate::extract::Query<ListOfficesQuery>,
 ) -> AppResult<web::Json<Page<OfficeResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,
@@ -72,8 +72,8 @@ pub async fn list_offices(
     params(("id" = String, Path, description = "Office id", format = Uuid)),
     responses(
         (status = 200, description = "The office", body = OfficeResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/offices/{id}")]
@@ -97,12 +97,12 @@ pub async fn get_office(
     request_body = UpdateOfficeRequest,
     responses(
         (status = 200, description = "The updated office", body = OfficeResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code taken, or the office has sub-offices", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[patch("/offices/{id}")]

@@ -7,9 +7,9 @@ use bytes::Bytes;
 
 use super::dto::*;
 
-/// Does the client prefer CSV? (`text/csv` anywhere in `Accept` with a non-zero weight.)
+/// Does the client prefer CSV? (see [`super::format`])
 pub fn wants_csv(req: &HttpRequest) -> bool {
-    super::accepts(req, "text/csv")
+    super::format(req) == super::Format::Csv
 }
 
 /// A report as CSV rows.

@@ -12,23 +12,60 @@ pub mod service;
 pub mod sheets;
 pub mod xlsx;
 
-/// Does the client ask for `media` (in `Accept`, with a non-zero weight)? The CSV and XLSX
-/// answers of every report are chosen by this.
-pub fn accepts(req: &actix_web::HttpRequest, media: &str) -> bool {
-    req.headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| {
-            accept.split(',').any(|part| {
-                let mut it = part.split(';');
-                let asked = it.next().unwrap_or("").trim();
-                let zero = it.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                asked.eq_ignore_ascii_case(media) && !zero
-            })
-        })
+/// The forms a report is answered in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// The form the client weighs highest in `Accept`, read by actix's typed header: quality
+/// values honoured (`q=0` refuses), the more specific first among equals, JSON for `*/*`,
+/// `application/*`, anything else or no header (a report never answers 406).
+pub fn format(req: &actix_web::HttpRequest) -> Format {
+    use actix_web::http::header::{Accept, Header, Quality};
+    let Ok(Accept(items)) = Accept::parse(req) else {
+        return Format::Json;
+    };
+    let wanted = Accept(
+        items
+            .into_iter()
+            .filter(|item| item.quality > Quality::ZERO)
+            .collect(),
+    );
+    for media in wanted.ranked() {
+        match media.essence_str() {
+            "text/csv" => return Format::Csv,
+            xlsx::XLSX => return Format::Xlsx,
+            "application/json" | "*/*" | "application/*" => return Format::Json,
+            _ => {}
+        }
+    }
+    Format::Json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn format_for(accept: &str) -> Format {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("accept", accept))
+            .to_http_request();
+        format(&req)
+    }
+
+    #[test]
+    fn the_highest_weighted_form_wins() {
+        assert_eq!(format_for("text/csv"), Format::Csv);
+        assert_eq!(format_for(xlsx::XLSX), Format::Xlsx);
+        assert_eq!(format_for("application/json"), Format::Json);
+        assert_eq!(format_for("application/json, text/csv;q=0.5"), Format::Json);
+        assert_eq!(format_for("application/json;q=0.5, text/csv"), Format::Csv);
+        assert_eq!(format_for("*/*, text/csv"), Format::Csv);
+        assert_eq!(format_for("text/csv;q=0"), Format::Json);
+        assert_eq!(format_for("text/html, */*;q=0.8"), Format::Json);
+        assert_eq!(format_for("not a media type"), Format::Json);
+    }
 }

@@ -10,7 +10,7 @@ use super::service;
 use super::sheets::{Labels, ToSheets};
 use super::xlsx;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Lang, Problem};
+use crate::error::{responses as problem, AppResult, Lang};
 use crate::state::AppState;
 
 fn answer<T: serde::Serialize + CsvRows + ToSheets>(
@@ -35,8 +35,8 @@ fn answer<T: serde::Serialize + CsvRows + ToSheets>(
     params(("id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The yield", content((YieldResponse = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event in scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/events/{id}/yield")]
@@ -58,15 +58,15 @@ pub async fn get_event_yield(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Channel rows", content((ChannelsReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/channels")]
 pub async fn get_channels_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::channels(&state, user, q.into_inner()).await?;
@@ -80,15 +80,15 @@ pub async fn get_channels_report(
     params(ProgressQuery),
     responses(
         (status = 200, description = "Progress", content((ProgressReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad year or date", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/progress")]
 pub async fn get_progress_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<ProgressQuery>,
+    q: crate::extract::Query<ProgressQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::progress(&state, user, q.into_inner()).await?;
@@ -103,15 +103,15 @@ pub async fn get_progress_report(
     params(DailyQuery),
     responses(
         (status = 200, description = "Series", content((DailyReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period or bucket", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/daily")]
 pub async fn get_daily_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<DailyQuery>,
+    q: crate::extract::Query<DailyQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::daily(&state, user, q.into_inner()).await?;
@@ -125,15 +125,15 @@ pub async fn get_daily_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Staff rows", content((StaffReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/staff")]
 pub async fn get_staff_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::staff(&state, user, q.into_inner()).await?;
@@ -148,15 +148,15 @@ pub async fn get_staff_report(
     params(OfficesQuery),
     responses(
         (status = 200, description = "Office rows", content((OfficesReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period or year", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/offices")]
 pub async fn get_offices_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<OfficesQuery>,
+    q: crate::extract::Query<OfficesQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::offices(&state, user, q.into_inner()).await?;
@@ -170,15 +170,15 @@ pub async fn get_offices_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Breakdown", content((FailuresReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/failures")]
 pub async fn get_failures_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::failures(&state, user, q.into_inner()).await?;
@@ -200,16 +200,16 @@ pub async fn get_failures_report(
     params(PeriodQuery),
     responses(
         (status = 200, description = "Coverage", content((CoverageReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office not in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/reports/coverage")]
 pub async fn get_coverage_report(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<PeriodQuery>,
+    q: crate::extract::Query<PeriodQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let report = service::coverage(&state, user, q.into_inner()).await?;

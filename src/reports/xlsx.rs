@@ -11,9 +11,9 @@ use crate::error::AppError;
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Does the client ask for XLSX? (its media type in `Accept` with a non-zero weight.)
+/// Does the client prefer XLSX? (see [`super::format`])
 pub fn wants_xlsx(req: &HttpRequest) -> bool {
-    super::accepts(req, XLSX)
+    super::format(req) == super::Format::Xlsx
 }
 
 /// The workbook's bytes: one worksheet per sheet, the header row bold and frozen.

@@ -7,7 +7,7 @@ use super::service;
 use crate::areas::service::names_of;
 use crate::auth::AuthUser;
 use crate::channels::dto::ChannelResponse;
-use crate::error::{AppResult, Lang, Problem};
+use crate::error::{responses as problem, AppResult, Lang};
 use crate::events::dto::{EventResponse, StaffResponse};
 use crate::state::AppState;
 
@@ -24,9 +24,9 @@ use crate::state::AppState;
     params(SyncChangesQuery),
     responses(
         (status = 200, description = "Changes", body = SyncChangesResponse),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad cursor or limit", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Unprocessable,
     )
 )]
 #[get("/sync/changes")]
@@ -34,7 +34,7 @@ pub async fn get_sync_changes(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: web::Query<SyncChangesQuery>,
+    query: crate::extract::Query<SyncChangesQuery>,
 ) -> AppResult<web::Json<SyncChangesResponse>> {
     let q = query.into_inner();
     let lang = Lang::from_request(&req);

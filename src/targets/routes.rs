@@ -5,7 +5,7 @@ use actix_web::{get, put, web, HttpRequest};
 use super::dto::{ListTargetsQuery, SetTargetRequest, TargetResponse};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -20,11 +20,11 @@ use crate::state::AppState;
     request_body = SetTargetRequest,
     responses(
         (status = 200, description = "The target as stored", body = TargetResponse),
-        (status = 400, description = "Malformed body or path", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[put("/offices/{id}/targets/{year}")]
@@ -52,8 +52,8 @@ pub async fn set_target(
     ),
     responses(
         (status = 200, description = "The target", body = TargetResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope (for field staff: not their own), or no target that year", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
     )
 )]
 #[get("/offices/{id}/targets/{year}")]
@@ -78,9 +78,9 @@ pub async fn get_target(
     ),
     responses(
         (status = 200, description = "One page of targets", body = Page<TargetResponse>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope (for field staff: not their own)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid paging", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/offices/{id}/targets")]
@@ -88,7 +88,7 @@ pub async fn list_targets(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
-    query: web::Query<ListTargetsQuery>,
+    query: crate::extract::Query<ListTargetsQuery>,
 ) -> AppResult<web::Json<Page<TargetResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, path.into_inner(), query.into_inner()).await?,

@@ -6,7 +6,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use super::dto::{CreateUserRequest, ListUsersQuery, UpdateUserRequest, UserResponse};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{AppResult, Problem};
+use crate::error::{responses as problem, AppResult};
 use crate::pagination::Page;
 use crate::state::AppState;
 
@@ -20,12 +20,12 @@ use crate::state::AppState;
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = UserResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin, or a role above the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Office missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Conflict,
+        problem::Unprocessable,
     )
 )]
 #[post("/users")]
@@ -49,18 +49,18 @@ pub async fn create_user(
     params(ListUsersQuery),
     responses(
         (status = 200, description = "One page of accounts", body = Page<UserResponse>),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "office_id missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListUsersQuery>,
+    query: crate::extract::Query<ListUsersQuery>,
 ) -> AppResult<web::Json<Page<UserResponse>>> {
     Ok(web::Json(
         service::list(&state, &user, query.into_inner()).await?,
@@ -74,9 +74,9 @@ pub async fn list_users(
     params(("id" = String, Path, description = "User id", format = Uuid)),
     responses(
         (status = 200, description = "The account", body = UserResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Field staff reading another account", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
     )
 )]
 #[get("/users/{id}")]
@@ -101,11 +101,11 @@ pub async fn get_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated account", body = UserResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed to make this change", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Missing or out of scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        problem::BadRequest,
+        problem::Unauthorized,
+        problem::Forbidden,
+        problem::NotFound,
+        problem::Unprocessable,
     )
 )]
 #[patch("/users/{id}")]

@@ -9,7 +9,7 @@
 //! TLS, and the session must be checked against the user row on every request anyway.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{HttpRequest, HttpResponseBuilder};
+use actix_web::{HttpMessage, HttpRequest, HttpResponseBuilder};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use rand::RngCore;
@@ -196,6 +196,10 @@ pub async fn current(req: &HttpRequest, state: &AppState) -> Result<Option<WebSe
                 Ok(())
             })
             .await?;
+    }
+    // The request's log line names the user (see `crate::telemetry::RequestSpan`).
+    if let Some(span) = req.extensions().get::<tracing_actix_web::RootSpan>() {
+        span.record("user_id", user.id.as_str());
     }
     Ok(Some(WebSession {
         id,

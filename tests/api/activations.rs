@@ -949,3 +949,24 @@ async fn a_repeat_citizen_inside_a_full_insert_chunk_is_still_found() {
         .await;
     assert_eq!(y.assert_status(200)["activated"], 30);
 }
+
+#[tokio::test]
+async fn a_sync_item_of_the_wrong_shape_is_rejected_naming_its_field() {
+    let w = World::new().await;
+    let event = w.event(&w.staff.token).await;
+    let mut wrong = activated(&event);
+    wrong["recorded_at"] = json!(20240501);
+    let mut extra = activated(&event);
+    extra["colour"] = json!("red");
+    let a = w
+        .app
+        .sync_items(&w.staff.token, &[wrong, extra, activated(&event)])
+        .await;
+    assert_eq!(statuses(&a), vec!["rejected", "rejected", "created"]);
+    assert_eq!(result(&a, 0)["error"]["code"], "malformed_request");
+    assert_eq!(
+        result(&a, 0)["error"]["detail"],
+        "The value of `recorded_at` has the wrong type or shape."
+    );
+    assert_eq!(result(&a, 1)["error"]["detail"], "Unknown field `colour`.");
+}

@@ -191,7 +191,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 /// server's own chain file (a test's local authority is in it).
 pub fn test_client(tls_chain: Option<&std::path::Path>) -> reqwest::Client {
     install_crypto_provider();
-    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    // Idle connections are dropped well before the server's 5 s keep-alive ends them: a
+    // test that works for seconds between requests (loading the areas) otherwise reuses a
+    // connection the server is closing at that moment, and the request fails unsent.
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2));
     let builder = match tls_chain {
         Some(chain) => builder.use_preconfigured_tls(tls_client_config(chain)),
         None => builder,
@@ -583,5 +588,57 @@ impl TestApp {
         })
         .await
         .expect("task")
+    }
+}
+
+/// The demo accounts' shared password, as `jemput seed demo` prints it.
+pub const DEMO_PASSWORD: &str = "jemput-demo-2024";
+
+/// What `jemput seed demo` printed about what it stored.
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    pub offices: i64,
+    pub accounts: i64,
+    pub attempts: i64,
+    pub activated: i64,
+    pub failed: i64,
+    pub repeat_citizens: i64,
+    pub voided: i64,
+}
+
+/// Runs `jemput seed demo` against `database_url`, as a newcomer does (the demo is the
+/// binary's, not the library's): what it printed, or its standard error when it refused.
+pub async fn seed_demo(database_url: &str) -> Result<DemoSummary, String> {
+    let run =
+        crate::ops_support::jemput(&["seed", "demo"], &[("DATABASE_URL", database_url)]).await;
+    if !run.ok {
+        return Err(run.stderr);
+    }
+    // "Loaded the demo data: 16 offices, 35 accounts, 1,234 events and 12,345 activation
+    // attempts in 2024" then "(5,123 counted activations, 1,234 failed attempts, 3 repeat
+    // citizens, 3 voided)."
+    let numbers = |line: &str| -> Vec<i64> {
+        line.split(|c: char| !(c.is_ascii_digit() || c == ','))
+            .map(|w| w.replace(',', ""))
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| w.parse().ok())
+            .collect()
+    };
+    let mut lines = run.stdout.lines();
+    let first = numbers(lines.next().unwrap_or_default());
+    let second = numbers(lines.next().unwrap_or_default());
+    match (first.as_slice(), second.as_slice()) {
+        ([offices, accounts, _events, attempts, _year], [activated, failed, repeat, voided]) => {
+            Ok(DemoSummary {
+                offices: *offices,
+                accounts: *accounts,
+                attempts: *attempts,
+                activated: *activated,
+                failed: *failed,
+                repeat_citizens: *repeat,
+                voided: *voided,
+            })
+        }
+        _ => panic!("unexpected `jemput seed demo` output:\n{}", run.stdout),
     }
 }

@@ -18,6 +18,7 @@ mod events;
 mod field_app;
 mod group_commit;
 mod layers;
+mod logs;
 mod offices;
 mod openapi_honesty;
 mod ops_backup;

@@ -117,15 +117,8 @@ async fn the_readmes_demo_walkthrough_runs_as_written_and_shows_the_servers_figu
 
     // A clean clone's `jemput seed demo` (no root office of its own), then the server.
     let (url, _dir) = fresh_database();
+    seed_demo(&url).await.expect("load the demo");
     let db = jemput::db::Db::connect(&url, 4).expect("open");
-    let loader = db.clone();
-    tokio::task::spawn_blocking(move || {
-        jemput::bootstrap::prepare(&loader)?;
-        jemput::demo::load(&loader)
-    })
-    .await
-    .expect("task")
-    .expect("load the demo");
     let app = jemput::startup::Application::build_with_db(
         jemput::config::Settings::for_database(&url),
         db,

@@ -248,3 +248,56 @@ async fn a_write_is_readable_through_a_new_connection_once_acknowledged() {
     .expect("task");
     assert!(n >= 2, "both logins are audited, saw {n}");
 }
+
+#[tokio::test]
+async fn a_value_of_the_wrong_shape_is_named_by_its_field_never_by_its_value() {
+    let app = spawn_app().await;
+    let nik = "3201011501900001";
+    let wrong_type = app
+        .request(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(&json!({"username": 3201011501900001u64, "password": "x"})),
+        )
+        .await;
+    wrong_type.assert_problem(400, "malformed_request");
+    assert_eq!(
+        wrong_type.json["detail"],
+        "The value of `username` has the wrong type or shape."
+    );
+    let missing = app
+        .request(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(&json!({"password": nik})),
+        )
+        .await;
+    missing.assert_problem(400, "malformed_request");
+    assert_eq!(missing.json["detail"], "Missing field `username`.");
+
+    // The query string: the parameter is named, in the caller's language, its value never.
+    let token = app.token_for(ROOT_USER, ROOT_PASSWORD).await;
+    let bad_limit = app.get(&format!("/events?limit={nik}x"), &token).await;
+    bad_limit.assert_problem(400, "malformed_request");
+    assert_eq!(
+        bad_limit.json["detail"],
+        "The query string is not valid: `limit` has the wrong type or form."
+    );
+    assert!(!bad_limit.text.contains(nik), "echoed: {}", bad_limit.text);
+    let unknown = app
+        .send(
+            app.client
+                .get(app.url(&format!("/events?nik={nik}")))
+                .bearer_auth(&token)
+                .header("accept-language", "id"),
+        )
+        .await;
+    unknown.assert_problem(400, "malformed_request");
+    assert_eq!(
+        unknown.json["detail"],
+        "Parameter kueri tidak valid: parameter `nik` tidak dikenal."
+    );
+    assert!(!unknown.text.contains(nik), "echoed: {}", unknown.text);
+}

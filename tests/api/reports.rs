@@ -1052,3 +1052,49 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     }
     let _ = (&w.r2, &w.p2, &w.s1, &w.f3, &w.e3);
 }
+
+#[tokio::test]
+async fn the_form_and_the_language_follow_the_quality_values() {
+    let w = world().await;
+    let app = &w.app;
+    let url = app.url(&format!(
+        "/reports/channels?office_id={}&from=2024-03-01&to=2024-03-31",
+        w.p1
+    ));
+    let with = |accept: &'static str| {
+        app.client
+            .get(url.clone())
+            .bearer_auth(&app.root_token)
+            .header("accept", accept)
+    };
+    let json_first = app.send(with("application/json, text/csv;q=0.5")).await;
+    assert_eq!(json_first.status, 200);
+    assert!(json_first.content_type().starts_with("application/json"));
+    let csv_first = app
+        .send(with("application/json;q=0.2, text/csv;q=0.9"))
+        .await;
+    assert!(csv_first.content_type().starts_with("text/csv"));
+    let csv_refused = app.send(with("text/csv;q=0")).await;
+    assert!(csv_refused.content_type().starts_with("application/json"));
+
+    // A problem in the language weighed highest, wherever it is listed.
+    let id = app
+        .send(
+            app.client
+                .get(app.url("/reports/channels?from=bad"))
+                .bearer_auth(&app.root_token)
+                .header("accept-language", "en;q=0.3, id;q=0.9"),
+        )
+        .await;
+    assert_eq!(id.header("content-language"), Some("id"));
+    let en = app
+        .send(
+            app.client
+                .get(app.url("/reports/channels?from=bad"))
+                .bearer_auth(&app.root_token)
+                .header("accept-language", "id;q=0.3, en"),
+        )
+        .await;
+    assert_eq!(en.header("content-language"), Some("en"));
+    assert_eq!(id.status, en.status);
+}

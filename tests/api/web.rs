@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::fixtures::World;
 use crate::helpers::*;
-use jemput::demo::{self, data::PASSWORD};
+
+const PASSWORD: &str = DEMO_PASSWORD;
 
 const SESSION: &str = "jemput_session";
 
@@ -158,11 +159,7 @@ async fn exec(app: &TestApp, sql: &'static str) {
 }
 
 async fn load_demo(app: &TestApp) {
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || demo::load(&db))
-        .await
-        .expect("task")
-        .expect("demo loads");
+    seed_demo(&app.database_url).await.expect("demo loads");
 }
 
 async fn office_id(app: &TestApp, code: &str) -> String {
