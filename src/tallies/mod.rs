@@ -13,6 +13,8 @@
 //! - [`counts`]: per event, per day, per outcome and per residence, from activations;
 //! - [`months`]: per office, month and channel (every office above the event's counts it),
 //!   from the events and their per-event counts.
+//! - [`days`]: per office subtree and day: activations per activation day, the channel
+//!   figures and median histogram per event day, events per area and day;
 //! - [`subtree`]: per office, month and staff member, and per office, month, channel,
 //!   outcome, reason and age band (the staff and failure reports), counted the same way.
 
@@ -59,6 +61,7 @@ macro_rules! reason_array {
 }
 
 mod counts;
+mod days;
 mod months;
 mod subtree;
 
@@ -75,6 +78,7 @@ use crate::schema::{
 };
 
 pub use counts::recount_office_days;
+pub use days::rebuild_days;
 pub use months::{micro_hours, month_of, rebuild_months, refresh_events, Share};
 
 /// How many failure reasons there are: the length of every per-reason array.
