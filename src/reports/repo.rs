@@ -703,6 +703,30 @@ fn big(
     diesel::dsl::sql(sql)
 }
 
+/// Per staff member, the figures of `$query` (rows of `$t`, the SQL table `$table`), where
+/// `$events` counts the events worked: the one reading of the staff report's two sources.
+macro_rules! staff_totals {
+    ($conn:expr, $query:expr, $t:ident, $table:literal, $events:expr) => {{
+        let rows: Vec<StaffRow> = $query
+            .group_by($t::user_id)
+            .select((
+                $t::user_id,
+                ($events, sum($t::activated), sum($t::failed)),
+                (
+                    big(concat!(
+                        "CAST(SUM(",
+                        $table,
+                        ".staff_micro_hours) AS BIGINT)"
+                    )),
+                    sum($t::staff_entries),
+                ),
+                with_reason_columns!(reason_totals!($t)),
+            ))
+            .load($conn)?;
+        to_staff_totals(rows)
+    }};
+}
+
 /// Per staff member, the whole months `[m1, m2]` of one office's subtree.
 pub fn staff_months(
     conn: &mut DbConn,
@@ -710,21 +734,16 @@ pub fn staff_months(
     m1: NaiveDate,
     m2: NaiveDate,
 ) -> Result<Vec<StaffTotals>, AppError> {
-    let rows: Vec<StaffRow> = smt::table
+    let query = smt::table
         .filter(smt::office_id.eq(office_id))
-        .filter(smt::month.between(m1, m2))
-        .group_by(smt::user_id)
-        .select((
-            smt::user_id,
-            (sum(smt::events), sum(smt::activated), sum(smt::failed)),
-            (
-                big("CAST(SUM(staff_month_tallies.staff_micro_hours) AS BIGINT)"),
-                sum(smt::staff_entries),
-            ),
-            with_reason_columns!(reason_totals!(smt)),
-        ))
-        .load(conn)?;
-    Ok(to_staff_totals(rows))
+        .filter(smt::month.between(m1, m2));
+    Ok(staff_totals!(
+        conn,
+        query,
+        smt,
+        "staff_month_tallies",
+        sum(smt::events)
+    ))
 }
 
 /// Per staff member, the events of `[from, to]` in the subtree, from their per-event shares
@@ -735,22 +754,17 @@ pub fn staff_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<StaffTotals>, AppError> {
-    let rows: Vec<StaffRow> = ss::table
+    let query = ss::table
         .inner_join(ev::table)
         .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .group_by(ss::user_id)
-        .select((
-            ss::user_id,
-            (count_star().nullable(), sum(ss::activated), sum(ss::failed)),
-            (
-                big("CAST(SUM(staff_shares.staff_micro_hours) AS BIGINT)"),
-                sum(ss::staff_entries),
-            ),
-            with_reason_columns!(reason_totals!(ss)),
-        ))
-        .load(conn)?;
-    Ok(to_staff_totals(rows))
+        .filter(ev::local_date.between(from, to));
+    Ok(staff_totals!(
+        conn,
+        query,
+        ss,
+        "staff_shares",
+        count_star().nullable()
+    ))
 }
 
 /// Outcome counts of the whole months `[m1, m2]` of one office's subtree, by channel,

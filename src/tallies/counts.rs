@@ -65,9 +65,6 @@ pub(super) fn apply_counts(
             .or_default() += ch.sign;
     }
     let touched: Vec<String> = by_event.keys().map(|k| k.to_string()).collect();
-    if subtrees {
-        super::days::add_office_days(conn, &by_day)?;
-    }
     for (event_id, (a, f, r)) in by_event {
         let row = (
             (

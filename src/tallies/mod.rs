@@ -143,7 +143,17 @@ impl TallyChange {
 /// Adds the changes to every roll-up, the monthly ones included.
 pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
     let touched = counts::apply_counts(conn, changes, true)?;
-    refresh_events(conn, &touched)
+    refresh_events(conn, &touched)?;
+    // Last: concurrent PostgreSQL writers of one day all update its nation-wide row, so its
+    // lock is taken as close to the COMMIT as possible.
+    let mut by_day = days::OfficeDays::new();
+    for ch in changes.iter().filter(|c| c.counts()) {
+        let (a, f) = ch.split();
+        let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
+        d.0 += a;
+        d.1 += f;
+    }
+    days::add_office_days(conn, &by_day)
 }
 
 /// Tally changes left for the end of a group commit (see `db::Db::write_grouped`): the
