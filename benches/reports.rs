@@ -238,6 +238,7 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
     // 38 provinces, 514 regencies spread over them.
     let mut office_rows = Vec::new();
     let mut regencies: Vec<(String, &str)> = Vec::new();
+    let mut regency_codes: Vec<String> = Vec::new();
     for p in 0..38usize {
         let pid = uuid::Uuid::new_v4().to_string();
         let ppath = format!("{}{pid}/", root.1);
@@ -268,6 +269,7 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
                 offices::updated_at.eq(now),
             ));
             regencies.push((rid, tz));
+            regency_codes.push(format!("{}.{:02}", 11 + p, r + 1));
         }
     }
     conn.batch_execute("BEGIN").expect("begin");
@@ -340,6 +342,14 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
         let day = jan1 + chrono::Duration::days(rng.gen_range(0..365));
         let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
         let id = uuid::Uuid::new_v4().to_string();
+        // A village (one in seven: a whole district) of one of the regency's 20 districts of
+        // 10 villages: the coverage report groups by these.
+        let (district, village) = (rng.gen_range(1..=20), rng.gen_range(1..=10));
+        let area = if rng.gen_range(0..7) == 0 {
+            format!("{}.{district:02}", regency_codes[r])
+        } else {
+            format!("{}.{district:02}.{:04}", regency_codes[r], 2000 + village)
+        };
         event_rows.push((
             events::id.eq(id.clone()),
             events::office_id.eq(regencies[r].0.clone()),
@@ -348,6 +358,7 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
             events::starts_at.eq(ts(day, 1, 0)),
             events::ends_at.eq(ts(day, 8, 0)),
             events::local_date.eq(day),
+            events::area_code.eq(Some(area)),
             events::cost_idr.eq(if rng.gen_bool(0.5) {
                 Some(rng.gen_range(0i64..2_000_000))
             } else {
@@ -517,6 +528,55 @@ pub(crate) fn generate(db: &Db, n: usize) -> Generated {
     }
 }
 
+/// Databases generated before the events had areas: spreads their events over villages and
+/// districts of their regency as `generate` does (from the event id's last hex digits rather
+/// than the generator's random draws), then recounts the per-day roll-ups. Does nothing when
+/// every event has an area.
+pub(crate) fn spread_areas(conn: &mut DbConn) {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let missing: N = jemput::with_conn!(conn, |c| diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM events WHERE area_code IS NULL"
+    )
+    .get_result(c))
+    .expect("count");
+    if missing.n == 0 {
+        return;
+    }
+    let started = Instant::now();
+    let pg = matches!(conn, DbConn::Pg(_));
+    let (pos, pad2, pad4) = if pg {
+        (
+            "strpos",
+            "lpad(({x})::text, 2, '0')",
+            "lpad(({x})::text, 4, '0')",
+        )
+    } else {
+        ("instr", "printf('%02d', {x})", "printf('%04d', {x})")
+    };
+    let hex = |i: usize| format!("({pos}('0123456789abcdef', substr(events.id, {i}, 1)) - 1)");
+    let v = format!("({} * 256 + {} * 16 + {})", hex(34), hex(35), hex(36));
+    let district = pad2.replace("{x}", &format!("{v} % 20 + 1"));
+    let village = pad4.replace("{x}", &format!("2000 + ({v} / 20) % 10 + 1"));
+    let sql = format!(
+        "UPDATE events SET area_code = (SELECT o.code FROM offices o WHERE o.id = events.office_id) \
+         || '.' || {district} || CASE WHEN {v} % 7 = 0 THEN '' ELSE '.' || {village} END \
+         WHERE area_code IS NULL"
+    );
+    conn.batch_execute("BEGIN").expect("begin");
+    conn.batch_execute(&sql).expect("spread areas");
+    jemput::tallies::rebuild_days(conn).expect("day roll-ups");
+    conn.batch_execute("COMMIT").expect("commit");
+    eprintln!(
+        "  {} events spread over areas, day roll-ups recounted in {:.1?}",
+        missing.n,
+        started.elapsed()
+    );
+}
+
 pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -583,6 +643,7 @@ async fn main() {
                 c.batch_execute("COMMIT").expect("commit");
                 eprintln!("  roll-ups rebuilt in {:.1?}", t.elapsed());
             }
+            spread_areas(&mut gen_db.conn().expect("conn"));
             eprintln!("  reusing the kept database");
             return generated_in(&gen_db);
         }

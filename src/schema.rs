@@ -234,6 +234,8 @@ diesel::table! {
         failed_declined -> Integer,
         failed_app_error -> Integer,
         failed_other -> Integer,
+        local_date -> Date,
+        area_code -> Text,
     }
 }
 
@@ -359,6 +361,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subtree_days (office_id, local_date) {
+        office_id -> Text,
+        local_date -> Date,
+        activated -> Integer,
+        failed -> Integer,
+    }
+}
+
+diesel::table! {
+    channel_days (office_id, local_date, channel_key) {
+        office_id -> Text,
+        local_date -> Date,
+        channel_key -> Text,
+        events -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+        failed_no_smartphone -> Integer,
+        failed_phone_no_camera -> Integer,
+        failed_no_signal -> Integer,
+        failed_ektp_not_recorded -> Integer,
+        failed_data_mismatch -> Integer,
+        failed_no_email -> Integer,
+        failed_declined -> Integer,
+        failed_app_error -> Integer,
+        failed_other -> Integer,
+        cost_idr -> BigInt,
+        cost_events -> Integer,
+        staff_micro_hours -> BigInt,
+        staff_entries -> Integer,
+    }
+}
+
+diesel::table! {
+    channel_day_histogram (office_id, local_date, channel_key, activated) {
+        office_id -> Text,
+        local_date -> Date,
+        channel_key -> Text,
+        activated -> Integer,
+        events -> Integer,
+    }
+}
+
+diesel::table! {
+    area_days (office_id, area_code, local_date) {
+        office_id -> Text,
+        area_code -> Text,
+        local_date -> Date,
+        events -> Integer,
+        activated -> Integer,
+        failed -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     event_shares,
     month_tallies,
@@ -366,6 +422,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_shares,
     staff_month_tallies,
     outcome_month_tallies,
+    subtree_days,
+    channel_days,
+    channel_day_histogram,
+    area_days,
     settings,
     offices,
     targets,

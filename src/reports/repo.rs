@@ -1,7 +1,7 @@
 //! The report queries. Each reads roll-ups (or, for one event or one office's staff, the
 //! activations themselves) restricted to an office's subtree by its path pattern.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::dsl::{count_star, max, sum};
@@ -11,10 +11,11 @@ use crate::auth::extractor::scope_office_ids;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::{
-    activations as a, daily_tallies as dt, event_outcome_tallies as ot, event_shares as esh,
-    event_staff as es, event_tallies as et, events as ev, month_histogram as mh,
-    month_tallies as mt, offices, outcome_month_tallies as omt, residence_tallies as rt,
-    staff_month_tallies as smt, staff_shares as ss, targets,
+    activations as a, area_days as ad, channel_day_histogram as ch, channel_days as cd,
+    daily_tallies as dt, event_outcome_tallies as ot, event_staff as es, event_tallies as et,
+    events as ev, month_histogram as mh, month_tallies as mt, offices,
+    outcome_month_tallies as omt, residence_tallies as rt, staff_month_tallies as smt,
+    staff_shares as ss, subtree_days as sd, targets,
 };
 
 /// Per-channel (or per-office) totals of the period's events in the subtree.
@@ -130,29 +131,32 @@ type MonthRow = (
 
 /// `SUM` of a BIGINT column as BIGINT on both backends (PostgreSQL's is NUMERIC).
 fn big_sum(
+    table: &str,
     column: &str,
 ) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
-    diesel::dsl::sql(&format!("CAST(SUM(month_tallies.{column}) AS BIGINT)"))
+    diesel::dsl::sql(&format!("CAST(SUM({table}.{column}) AS BIGINT)"))
 }
 
-/// Event totals of whole months, with the staff hours of the same events (`None`: none
-/// logged), by `$key` (the channel, or the office whose subtree a row counts).
+/// Event totals of whole months (`month_tallies`, `$day` its month) or of days
+/// (`channel_days`, `$day` its local date), with the staff hours of the same events
+/// (`None`: none logged), by `$key` (the channel, or the office whose subtree a row counts).
 macro_rules! month_aggregate_by {
-    ($conn:expr, $offices:expr, $m1:expr, $m2:expr, $key:expr) => {{
-        let rows: Vec<MonthRow> = mt::table
-            .filter(mt::office_id.eq_any($offices))
-            .filter(mt::month.between($m1, $m2))
+    ($conn:expr, $t:ident, $table:literal, $day:ident, $offices:expr, $m1:expr, $m2:expr, $key:expr) => {{
+        let table = $table;
+        let rows: Vec<MonthRow> = $t::table
+            .filter($t::office_id.eq_any($offices))
+            .filter($t::$day.between($m1, $m2))
             .group_by($key)
             .select((
                 $key,
-                (sum(mt::events), sum(mt::activated), sum(mt::failed)),
+                (sum($t::events), sum($t::activated), sum($t::failed)),
                 (
-                    big_sum("cost_idr"),
-                    sum(mt::cost_events),
-                    big_sum("staff_micro_hours"),
-                    sum(mt::staff_entries),
+                    big_sum(table, "cost_idr"),
+                    sum($t::cost_events),
+                    big_sum(table, "staff_micro_hours"),
+                    sum($t::staff_entries),
                 ),
-                with_reason_columns!(reason_totals!(mt)),
+                with_reason_columns!(reason_totals!($t)),
             ))
             .load($conn)?;
         let mut hours = HashMap::new();
@@ -184,6 +188,9 @@ pub fn month_aggregate_by_channel(
 ) -> Result<(Vec<EventAggregate>, HashMap<String, f64>), AppError> {
     Ok(month_aggregate_by!(
         conn,
+        mt,
+        "month_tallies",
+        month,
         [office_id],
         m1,
         m2,
@@ -201,17 +208,26 @@ pub fn month_aggregate_by_child(
     let children = offices::table
         .filter(offices::parent_id.eq(office_id.to_string()))
         .select(offices::id);
-    Ok(month_aggregate_by!(conn, children, m1, m2, mt::office_id))
+    Ok(month_aggregate_by!(
+        conn,
+        mt,
+        "month_tallies",
+        month,
+        children,
+        m1,
+        m2,
+        mt::office_id
+    ))
 }
 
-/// The channel report's figures of the events of `[from, to]` in the subtree (a partial month
-/// at a period's end), from the events' shares in one query: per-channel totals, staff
+/// The channel report's figures of the events of `[from, to]` in one office's subtree (a
+/// partial month at a period's end), from the per-day roll-ups: per-channel totals, staff
 /// hours by channel (only where some were logged) and the (channel, activated, events)
 /// histogram the medians come from.
 #[allow(clippy::type_complexity)]
 pub fn channel_days(
     conn: &mut DbConn,
-    pattern: &str,
+    office_id: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<
@@ -222,78 +238,26 @@ pub fn channel_days(
     ),
     AppError,
 > {
-    type Row = (
-        (String, i32, i64, Option<i64>),
-        (Option<i64>, i64, Option<i64>, Option<i64>),
-        (
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        ),
+    let (aggregates, hours) = month_aggregate_by!(
+        conn,
+        cd,
+        "channel_days",
+        local_date,
+        [office_id],
+        from,
+        to,
+        cd::channel_key
     );
-    let big =
-        |sql: &str| diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(sql);
-    let rows: Vec<Row> = esh::table
-        .inner_join(ev::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .group_by((esh::channel_key, esh::activated))
-        .select((
-            (
-                esh::channel_key,
-                esh::activated,
-                count_star(),
-                sum(esh::failed),
-            ),
-            (
-                big("CAST(SUM(event_shares.cost_idr) AS BIGINT)"),
-                diesel::dsl::count(esh::cost_idr),
-                big("CAST(SUM(event_shares.staff_micro_hours) AS BIGINT)"),
-                sum(esh::staff_entries),
-            ),
-            with_reason_columns!(reason_totals!(esh)),
-        ))
+    let rows: Vec<(String, i32, Option<i64>)> = ch::table
+        .filter(ch::office_id.eq(office_id))
+        .filter(ch::local_date.between(from, to))
+        .group_by((ch::channel_key, ch::activated))
+        .select((ch::channel_key, ch::activated, sum(ch::events)))
         .load(conn)?;
-    let z = |x: Option<i64>| x.unwrap_or(0);
-    let mut by: BTreeMap<String, (EventAggregate, i64, i64)> = BTreeMap::new();
-    let mut histogram = Vec::with_capacity(rows.len());
-    for ((channel, activated, events, failed), (cost, cost_events, micro, entries), r) in rows {
-        histogram.push((channel.clone(), i64::from(activated), events));
-        let (agg, micro_sum, entries_sum) = by.entry(channel.clone()).or_insert_with(|| {
-            (
-                EventAggregate {
-                    key: channel,
-                    ..EventAggregate::default()
-                },
-                0,
-                0,
-            )
-        });
-        agg.absorb(&EventAggregate {
-            key: String::new(),
-            events,
-            activated: i64::from(activated) * events,
-            failed: z(failed),
-            cost_idr: (cost_events > 0).then_some(z(cost)),
-            failed_by_reason: [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8].map(z),
-        });
-        *micro_sum += z(micro);
-        *entries_sum += z(entries);
-    }
-    let mut hours = HashMap::new();
-    let mut aggregates = Vec::with_capacity(by.len());
-    for (key, (agg, micro, entries)) in by {
-        if entries > 0 {
-            hours.insert(key, micro as f64 / 1e6);
-        }
-        aggregates.push(agg);
-    }
+    let histogram = rows
+        .into_iter()
+        .filter_map(|(c, a, n)| n.filter(|n| *n > 0).map(|n| (c, i64::from(a), n)))
+        .collect();
     Ok((aggregates, hours, histogram))
 }
 
@@ -386,23 +350,24 @@ pub fn outcome_tallies(
         .collect())
 }
 
-/// Counted activations and failures per local day (the activation's day) in the subtree.
+/// Counted activations and failures per local day (the activation's day) in one office's
+/// subtree: a row a day from its subtree roll-up, whatever the subtree's size.
 pub fn daily(
     conn: &mut DbConn,
-    pattern: &str,
+    office_id: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, i64, i64)>, AppError> {
-    let rows: Vec<(NaiveDate, Option<i64>, Option<i64>)> = dt::table
-        .filter(dt::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(dt::local_date.between(from, to))
-        .group_by(dt::local_date)
-        .select((dt::local_date, sum(dt::activated), sum(dt::failed)))
-        .order(dt::local_date.asc())
+    let rows: Vec<(NaiveDate, i32, i32)> = sd::table
+        .filter(sd::office_id.eq(office_id))
+        .filter(sd::local_date.between(from, to))
+        .select((sd::local_date, sd::activated, sd::failed))
+        .order(sd::local_date.asc())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(d, act, fail)| (d, act.unwrap_or(0), fail.unwrap_or(0)))
+        .filter(|r| (r.1, r.2) != (0, 0))
+        .map(|(d, act, fail)| (d, i64::from(act), i64::from(fail)))
         .collect())
 }
 
@@ -448,6 +413,7 @@ pub fn residence_by_office(
 /// call.
 pub fn residence_as_of(
     conn: &mut DbConn,
+    office_id: &str,
     pattern: &str,
     year: i32,
     as_of: NaiveDate,
@@ -465,7 +431,10 @@ pub fn residence_as_of(
     let Some(after) = as_of.succ_opt().filter(|d| *d <= last) else {
         return Ok(rows);
     };
-    let later: i64 = daily(conn, pattern, after, last)?.iter().map(|d| d.1).sum();
+    let later: i64 = daily(conn, office_id, after, last)?
+        .iter()
+        .map(|d| d.1)
+        .sum();
     if later == 0 {
         return Ok(rows);
     }
@@ -510,39 +479,41 @@ pub struct AreaEvents {
     pub last_visit: Option<NaiveDate>,
 }
 
-/// One grouped query, whatever the size of the region: a row per area with events.
+/// One grouped query over the office subtree's per area and day roll-up: a row per area
+/// with events (the events' counts and their latest day), however many events.
 pub fn events_by_area(
     conn: &mut DbConn,
-    pattern: &str,
+    office_id: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<AreaEvents>, AppError> {
     type Row = (
-        Option<String>,
-        i64,
+        String,
+        Option<i64>,
         Option<i64>,
         Option<i64>,
         Option<NaiveDate>,
     );
-    let rows: Vec<Row> = ev::table
-        .left_join(et::table)
-        .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .group_by(ev::area_code)
+    let rows: Vec<Row> = ad::table
+        .filter(ad::office_id.eq(office_id))
+        .filter(ad::local_date.between(from, to))
+        // A day whose events all moved away keeps a row of zeros: no visit.
+        .filter(ad::events.ne(0))
+        .group_by(ad::area_code)
         .select((
-            ev::area_code,
-            count_star(),
-            sum(et::activated.nullable()),
-            sum(et::failed.nullable()),
-            max(ev::local_date),
+            ad::area_code,
+            sum(ad::events),
+            sum(ad::activated),
+            sum(ad::failed),
+            max(ad::local_date),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
             |(area_code, events, activated, failed, last_visit)| AreaEvents {
-                area_code,
-                events,
+                area_code: Some(area_code).filter(|c| !c.is_empty()),
+                events: events.unwrap_or(0),
                 activated: activated.unwrap_or(0),
                 failed: failed.unwrap_or(0),
                 last_visit,
@@ -732,6 +703,30 @@ fn big(
     diesel::dsl::sql(sql)
 }
 
+/// Per staff member, the figures of `$query` (rows of `$t`, the SQL table `$table`), where
+/// `$events` counts the events worked: the one reading of the staff report's two sources.
+macro_rules! staff_totals {
+    ($conn:expr, $query:expr, $t:ident, $table:literal, $events:expr) => {{
+        let rows: Vec<StaffRow> = $query
+            .group_by($t::user_id)
+            .select((
+                $t::user_id,
+                ($events, sum($t::activated), sum($t::failed)),
+                (
+                    big(concat!(
+                        "CAST(SUM(",
+                        $table,
+                        ".staff_micro_hours) AS BIGINT)"
+                    )),
+                    sum($t::staff_entries),
+                ),
+                with_reason_columns!(reason_totals!($t)),
+            ))
+            .load($conn)?;
+        to_staff_totals(rows)
+    }};
+}
+
 /// Per staff member, the whole months `[m1, m2]` of one office's subtree.
 pub fn staff_months(
     conn: &mut DbConn,
@@ -739,21 +734,16 @@ pub fn staff_months(
     m1: NaiveDate,
     m2: NaiveDate,
 ) -> Result<Vec<StaffTotals>, AppError> {
-    let rows: Vec<StaffRow> = smt::table
+    let query = smt::table
         .filter(smt::office_id.eq(office_id))
-        .filter(smt::month.between(m1, m2))
-        .group_by(smt::user_id)
-        .select((
-            smt::user_id,
-            (sum(smt::events), sum(smt::activated), sum(smt::failed)),
-            (
-                big("CAST(SUM(staff_month_tallies.staff_micro_hours) AS BIGINT)"),
-                sum(smt::staff_entries),
-            ),
-            with_reason_columns!(reason_totals!(smt)),
-        ))
-        .load(conn)?;
-    Ok(to_staff_totals(rows))
+        .filter(smt::month.between(m1, m2));
+    Ok(staff_totals!(
+        conn,
+        query,
+        smt,
+        "staff_month_tallies",
+        sum(smt::events)
+    ))
 }
 
 /// Per staff member, the events of `[from, to]` in the subtree, from their per-event shares
@@ -764,22 +754,17 @@ pub fn staff_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<StaffTotals>, AppError> {
-    let rows: Vec<StaffRow> = ss::table
+    let query = ss::table
         .inner_join(ev::table)
         .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
-        .filter(ev::local_date.between(from, to))
-        .group_by(ss::user_id)
-        .select((
-            ss::user_id,
-            (count_star().nullable(), sum(ss::activated), sum(ss::failed)),
-            (
-                big("CAST(SUM(staff_shares.staff_micro_hours) AS BIGINT)"),
-                sum(ss::staff_entries),
-            ),
-            with_reason_columns!(reason_totals!(ss)),
-        ))
-        .load(conn)?;
-    Ok(to_staff_totals(rows))
+        .filter(ev::local_date.between(from, to));
+    Ok(staff_totals!(
+        conn,
+        query,
+        ss,
+        "staff_shares",
+        count_star().nullable()
+    ))
 }
 
 /// Outcome counts of the whole months `[m1, m2]` of one office's subtree, by channel,

@@ -149,6 +149,10 @@ pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), App
         .select(events::id)
         .load(conn)?;
     refresh_events(conn, &ids)?;
+    let old: Vec<(NaiveDate, i32, i32)> = dt::table
+        .filter(dt::office_id.eq(office_id))
+        .select((dt::local_date, dt::activated, dt::failed))
+        .load(conn)?;
     diesel::delete(dt::table.filter(dt::office_id.eq(office_id))).execute(conn)?;
     let rows: Vec<(NaiveDate, Outcome, bool, i64)> = activations::table
         .filter(activations::office_id.eq(office_id))
@@ -174,6 +178,7 @@ pub fn recount_office_days(conn: &mut DbConn, office_id: &str) -> Result<(), App
             _ => d.1 += n as i32,
         }
     }
+    super::days::replace_office_days(conn, office_id, &old, &days)?;
     for (day, (a, f)) in days {
         diesel::insert_into(dt::table)
             .values((

@@ -13,6 +13,8 @@
 //! - [`counts`]: per event, per day, per outcome and per residence, from activations;
 //! - [`months`]: per office, month and channel (every office above the event's counts it),
 //!   from the events and their per-event counts.
+//! - [`days`]: per office subtree and day: activations per activation day, the channel
+//!   figures and median histogram per event day, events per area and day;
 //! - [`subtree`]: per office, month and staff member, and per office, month, channel,
 //!   outcome, reason and age band (the staff and failure reports), counted the same way.
 
@@ -59,6 +61,7 @@ macro_rules! reason_array {
 }
 
 mod counts;
+mod days;
 mod months;
 mod subtree;
 
@@ -75,6 +78,7 @@ use crate::schema::{
 };
 
 pub use counts::recount_office_days;
+pub use days::rebuild_days;
 pub use months::{micro_hours, month_of, rebuild_months, refresh_events, Share};
 
 /// How many failure reasons there are: the length of every per-reason array.
@@ -139,7 +143,17 @@ impl TallyChange {
 /// Adds the changes to every roll-up, the monthly ones included.
 pub fn apply(conn: &mut DbConn, changes: &[TallyChange]) -> Result<(), AppError> {
     let touched = counts::apply_counts(conn, changes, true)?;
-    refresh_events(conn, &touched)
+    refresh_events(conn, &touched)?;
+    // Last: concurrent PostgreSQL writers of one day all update its nation-wide row, so its
+    // lock is taken as close to the COMMIT as possible.
+    let mut by_day = days::OfficeDays::new();
+    for ch in changes.iter().filter(|c| c.counts()) {
+        let (a, f) = ch.split();
+        let d = by_day.entry((&ch.office_id, ch.local_date)).or_default();
+        d.0 += a;
+        d.1 += f;
+    }
+    days::add_office_days(conn, &by_day)
 }
 
 /// Tally changes left for the end of a group commit (see `db::Db::write_grouped`): the

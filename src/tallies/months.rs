@@ -28,7 +28,7 @@ pub fn micro_hours(hours: f64) -> i64 {
 
 /// The offices whose monthly roll-ups an event of an office with this path counts in: the
 /// office itself and every office above it (a path is `/<root id>/…/<own id>/`).
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+pub(super) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
@@ -46,6 +46,9 @@ pub struct Share {
     pub failed: i32,
     /// Failures per reason, indexed by [`super::reason_index`].
     pub reasons: [i32; N_REASONS],
+    /// The event's local date and area code (`""`: none), for the per-day roll-ups.
+    pub local_date: NaiveDate,
+    pub area_code: String,
 }
 
 /// A stored `event_shares` row as selected: its fields, then its reasons.
@@ -62,6 +65,7 @@ type ShareRow = (
         i32,
     ),
     Reasons,
+    (NaiveDate, String),
 );
 
 /// The reason columns of one row, as selected.
@@ -69,7 +73,7 @@ type Reasons = (i32, i32, i32, i32, i32, i32, i32, i32, i32);
 
 impl Share {
     fn from_row(
-        ((event_id, office_id, month, channel_key, cost_idr, micro, entries, a, f), r): ShareRow,
+        ((event_id, office_id, month, channel_key, cost_idr, micro, entries, a, f), r, (day, area)): ShareRow,
     ) -> Share {
         Share {
             event_id,
@@ -82,6 +86,8 @@ impl Share {
             activated: a,
             failed: f,
             reasons: with_reason_columns!(reason_array!(r)),
+            local_date: day,
+            area_code: area,
         }
     }
 
@@ -102,6 +108,7 @@ impl Share {
                     es::failed,
                 ),
                 with_reason_columns!(reason_select!(es)),
+                (es::local_date, es::area_code),
             ))
             .load(conn)?;
         Ok(rows.into_iter().map(Share::from_row).collect())
@@ -121,6 +128,10 @@ impl Share {
                 es::failed.eq(self.failed),
             ),
             with_reason_columns!(reason_values!(es, self.reasons)),
+            (
+                es::local_date.eq(self.local_date),
+                es::area_code.eq(&self.area_code),
+            ),
         );
         crate::with_conn!(conn, |c| diesel::insert_into(es::table)
             .values(row)
@@ -129,21 +140,21 @@ impl Share {
     }
 }
 
-/// A change of one `month_tallies` row.
+/// A change of one `month_tallies` (or `channel_days`) row.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct MonthDelta {
-    events: i32,
-    activated: i32,
-    failed: i32,
-    reasons: [i32; N_REASONS],
-    cost_idr: i64,
-    cost_events: i32,
-    staff_micro_hours: i64,
-    staff_entries: i32,
+pub(super) struct MonthDelta {
+    pub(super) events: i32,
+    pub(super) activated: i32,
+    pub(super) failed: i32,
+    pub(super) reasons: [i32; N_REASONS],
+    pub(super) cost_idr: i64,
+    pub(super) cost_events: i32,
+    pub(super) staff_micro_hours: i64,
+    pub(super) staff_entries: i32,
 }
 
 impl MonthDelta {
-    fn add(&mut self, s: &Share, sign: i32) {
+    pub(super) fn add(&mut self, s: &Share, sign: i32) {
         self.events += sign;
         self.activated += sign * s.activated;
         self.failed += sign * s.failed;
@@ -177,7 +188,16 @@ pub fn refresh_events(conn: &mut DbConn, event_ids: &[String]) -> Result<(), App
 }
 
 fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
-    let evs: Vec<(String, String, String, NaiveDate, String, Option<i64>)> = events::table
+    type EventRow = (
+        String,
+        String,
+        String,
+        NaiveDate,
+        String,
+        Option<i64>,
+        Option<String>,
+    );
+    let evs: Vec<EventRow> = events::table
         .inner_join(offices::table)
         .filter(events::id.eq_any(ids))
         .select((
@@ -187,6 +207,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             events::local_date,
             events::channel_key,
             events::cost_idr,
+            events::area_code,
         ))
         .load(conn)?;
     let counts: Vec<(String, TallyCounts)> = et::table
@@ -219,9 +240,10 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
 
     let mut months: BTreeMap<(String, NaiveDate, String), MonthDelta> = BTreeMap::new();
     let mut bins: BTreeMap<(String, NaiveDate, String, i32), i32> = BTreeMap::new();
+    let mut days = super::days::DayChanges::default();
     let mut changed: Vec<Share> = Vec::new();
     let mut moves = Vec::new();
-    for (id, office_id, path, local_date, channel_key, cost_idr) in evs {
+    for (id, office_id, path, local_date, channel_key, cost_idr, area_code) in evs {
         let (activated, failed, r) = counts.get(&id).copied().unwrap_or_default();
         let (micro, entries) = hours.get(&id).copied().unwrap_or_default();
         let now = Share {
@@ -235,6 +257,8 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             activated,
             failed,
             reasons: with_reason_columns!(reason_array!(r)),
+            local_date,
+            area_code: area_code.unwrap_or_default(),
         };
         let old = stored.remove(&id);
         if old.as_ref() == Some(&now) {
@@ -264,6 +288,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
                         share.activated,
                     ))
                     .or_default() += sign;
+                days.add(office, share, sign);
             }
         }
         changed.push(now);
@@ -330,6 +355,7 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             .set(mh::events.eq(mh::events + excluded(mh::events)))
             .execute(c))?;
     }
+    days.write(conn)?;
     super::subtree::move_outcomes(conn, &moves)?;
     if !changed.is_empty() {
         let ids: Vec<&str> = changed.iter().map(|s| s.event_id.as_str()).collect();
@@ -363,9 +389,10 @@ pub fn rebuild_months(conn: &mut DbConn) -> Result<(), AppError> {
                     JOIN offices a ON substr(o.path, 1, length(a.path)) = a.path";
     let sql = format!(
         "INSERT INTO event_shares (event_id, office_id, month, channel_key, cost_idr, \
-           staff_micro_hours, staff_entries, activated, failed, {cols}) \
+           staff_micro_hours, staff_entries, activated, failed, {cols}, local_date, area_code) \
          SELECT e.id, e.office_id, {month}, e.channel_key, e.cost_idr, COALESCE(st.micro, 0), \
-           COALESCE(st.n, 0), COALESCE(t.activated, 0), COALESCE(t.failed, 0){from_tallies} \
+           COALESCE(st.n, 0), COALESCE(t.activated, 0), COALESCE(t.failed, 0){from_tallies}, \
+           e.local_date, COALESCE(e.area_code, '') \
          FROM events e LEFT JOIN event_tallies t ON t.event_id = e.id \
          LEFT JOIN (SELECT event_id, SUM(CAST(ROUND(hours * 1000000) AS BIGINT)) AS micro, \
            COUNT(*) AS n FROM event_staff GROUP BY event_id) st ON st.event_id = e.id; \
@@ -382,5 +409,6 @@ pub fn rebuild_months(conn: &mut DbConn) -> Result<(), AppError> {
         DbConn::Pg(c) => c.batch_execute(&sql)?,
         DbConn::Sqlite(c) => c.batch_execute(&sql)?,
     }
-    super::subtree::rebuild(conn)
+    super::subtree::rebuild(conn)?;
+    super::days::rebuild_days(conn)
 }

@@ -1098,3 +1098,220 @@ async fn the_form_and_the_language_follow_the_quality_values() {
     assert_eq!(en.header("content-language"), Some("en"));
     assert_eq!(id.status, en.status);
 }
+
+/// A district or village of a coverage answer, by code.
+fn area<'a>(report: &'a Value, list: &str, code: &str) -> &'a Value {
+    report[list]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["code"] == code))
+        .unwrap_or_else(|| panic!("{code} not in {list}: {report}"))
+}
+
+#[tokio::test]
+async fn day_roll_ups_follow_every_change_and_equal_a_recount() {
+    let w = world().await;
+    let app = &w.app;
+    app.load_areas_within(&["63"]).await;
+    let root = app.root_office_id.clone();
+    // E7 in a village of Tanah Laut on 25 March (WITA), E8 in its district on 10 April.
+    let e7 = event(
+        app,
+        &w.f1.token,
+        json!({"channel_key": "village_visit", "title": "Desa",
+        "starts_at": "2024-03-25T02:00:00Z", "ends_at": "2024-03-25T06:00:00Z",
+        "area_code": "63.01.01.2001", "cost_idr": 30000}),
+    )
+    .await;
+    let e8 = event(
+        app,
+        &w.f1.token,
+        json!({"channel_key": "socialization", "title": "Kecamatan",
+        "starts_at": "2024-04-10T02:00:00Z", "ends_at": "2024-04-10T06:00:00Z",
+        "area_code": "63.01.01"}),
+    )
+    .await;
+    hours(app, &e7, &w.f1.id, 3.5).await;
+    let items = sync(
+        app,
+        &w.f1.token,
+        vec![
+            act(&e7, "2024-03-25T03:00:00Z", "activated", None, None, None),
+            act(&e7, "2024-03-25T03:00:00Z", "activated", None, None, None),
+            act(
+                &e7,
+                "2024-03-25T03:00:00Z",
+                "failed",
+                Some("no_email"),
+                None,
+                None,
+            ),
+            act(&e8, "2024-04-10T03:00:00Z", "activated", None, None, None),
+        ],
+    )
+    .await;
+    let r1 = &w.r1;
+    let coverage = |office: &str, from: &str, to: &str| {
+        format!("/reports/coverage?office_id={office}&from={from}&to={to}")
+    };
+    let got = answers(app, &[coverage(r1, "2024-03-01", "2024-04-30")]).await;
+    let village = area(&got[0], "villages", "63.01.01.2001");
+    assert_eq!(
+        [
+            &village["events"],
+            &village["activated"],
+            &village["failed"],
+            &village["last_visit"]
+        ],
+        [&json!(1), &json!(2), &json!(1), &json!("2024-03-25")]
+    );
+    let district = area(&got[0], "districts", "63.01.01");
+    assert_eq!(
+        [
+            &district["events"],
+            &district["activated"],
+            &district["last_visit"]
+        ],
+        [&json!(2), &json!(3), &json!("2024-04-10")]
+    );
+
+    // E7 moves to the district and to 2 April, changes channel; an attempt is voided; E8
+    // gains staff hours; R1 moves to WIB (its activations' and events' days are recounted).
+    app.patch(
+        &format!("/events/{e7}"),
+        &w.f1.token,
+        json!({"area_code": "63.01.01", "channel_key": "pkk_visit",
+            "starts_at": "2024-04-02T02:00:00Z", "ends_at": "2024-04-02T06:00:00Z"}),
+    )
+    .await
+    .assert_status(200);
+    let voided = items[0]["id"].as_str().expect("id").to_string();
+    app.delete(
+        &format!("/activations/{voided}"),
+        &w.f1.token,
+        Some(json!({"reason": "entered twice"})),
+    )
+    .await
+    .assert_status(200);
+    hours(app, &e8, &w.f1.id, 2.0).await;
+    app.patch(
+        &format!("/offices/{r1}"),
+        &app.root_token,
+        json!({"timezone": "Asia/Jakarta"}),
+    )
+    .await
+    .assert_status(200);
+
+    let mut paths = Vec::new();
+    for office in [&root, &w.p1, r1, &w.p2] {
+        for bucket in ["day", "week", "month"] {
+            paths.push(format!(
+                "/reports/daily?office_id={office}&from=2024-03-01&to=2024-04-30&bucket={bucket}"
+            ));
+        }
+        // Both ends mid-month: read from the per-day channel roll-ups.
+        paths.push(format!(
+            "/reports/channels?office_id={office}&from=2024-03-21&to=2024-04-05"
+        ));
+        paths.push(coverage(office, "2024-03-01", "2024-04-30"));
+        paths.push(coverage(office, "2024-03-01", "2024-03-31"));
+    }
+    let moved = answers(app, &paths).await;
+    const PER_OFFICE: usize = 6;
+    // The nation's days are its provinces' days added up.
+    let days = |v: &Value| -> Vec<(String, i64, i64)> {
+        v["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .map(|d| {
+                (
+                    d["date"].as_str().unwrap_or("").to_string(),
+                    d["activated"].as_i64().unwrap_or(0),
+                    d["failed"].as_i64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    for bucket in 0..3 {
+        let (nation, p1, p2) = (
+            days(&moved[bucket]),
+            days(&moved[PER_OFFICE + bucket]),
+            days(&moved[3 * PER_OFFICE + bucket]),
+        );
+        assert_eq!(nation.len(), p1.len());
+        for ((n, a), b) in nation.iter().zip(&p1).zip(&p2) {
+            assert_eq!((n.1, n.2), (a.1 + b.1, a.2 + b.2), "{}", n.0);
+        }
+        assert!(nation.iter().map(|d| d.1).sum::<i64>() > 0);
+    }
+    // The nation sees R1's moved event where R1 does: in the district, on 2 April, and no
+    // longer in the village or in March.
+    for at in [0, 2] {
+        let whole = &moved[at * PER_OFFICE + 4];
+        let village = area(whole, "villages", "63.01.01.2001");
+        assert_eq!(
+            [&village["events"], &village["last_visit"]],
+            [&json!(0), &Value::Null]
+        );
+        let district = area(whole, "districts", "63.01.01");
+        assert_eq!(
+            [
+                &district["events"],
+                &district["activated"],
+                &district["failed"],
+                &district["last_visit"]
+            ],
+            [&json!(2), &json!(2), &json!(1), &json!("2024-04-10")]
+        );
+        let march = &moved[at * PER_OFFICE + 5];
+        assert_eq!(area(march, "districts", "63.01.01")["events"], json!(0));
+    }
+    // The mid-month channel report counts E7 under its new channel, with its hours.
+    let mid = &moved[2 * PER_OFFICE + 3];
+    let pkk = mid["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["channel_key"] == "pkk_visit"))
+        .unwrap_or_else(|| panic!("pkk_visit: {mid}"));
+    assert_eq!(
+        [&pkk["events"], &pkk["activated"], &pkk["failed"]],
+        [&json!(1), &json!(1), &json!(1)]
+    );
+    assert_num(&pkk["staff_hours"], 3.5);
+
+    // A full recount from the rows changes nothing.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(jemput::tallies::rebuild)
+            .expect("rebuild")
+    })
+    .await
+    .expect("task");
+    let after = answers(app, &paths).await;
+    for ((p, m), a) in paths.iter().zip(&moved).zip(&after) {
+        assert_eq!(m, a, "roll-up drift on {p}");
+    }
+    // Nor does what the migration fills in on an upgraded database.
+    let up = std::fs::read_to_string(format!(
+        "migrations/{}/2026-12-07-000500_day_tallies/up.sql",
+        match crate::helpers::backend_under_test() {
+            jemput::db::Backend::Postgres => "postgres",
+            _ => "sqlite",
+        }
+    ))
+    .expect("migration");
+    let backfill = up[up.find("UPDATE event_shares").expect("backfill")..].to_string();
+    app.with_db(move |c| {
+        use diesel::connection::SimpleConnection;
+        jemput::with_conn!(c, |c| c.batch_execute(&format!(
+            "DELETE FROM area_days; DELETE FROM channel_day_histogram; DELETE FROM channel_days; \
+             DELETE FROM subtree_days; UPDATE event_shares SET local_date = '2000-01-01', area_code = ''; \
+             {backfill}"
+        )))
+        .expect("backfill")
+    })
+    .await;
+    let refilled = answers(app, &paths).await;
+    for ((p, m), a) in paths.iter().zip(&moved).zip(&refilled) {
+        assert_eq!(m, a, "migration backfill differs on {p}");
+    }
+}

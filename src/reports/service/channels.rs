@@ -16,7 +16,6 @@ pub async fn channels(
     q: PeriodQuery,
 ) -> Result<ChannelsReport, AppError> {
     period_report(state, user, q, move |conn, office, from, to| {
-        let p = pattern(&office);
         let mut parts = Parts::default();
         let cut = cut(from, to);
         if let Some((m1, m2)) = cut.months {
@@ -27,7 +26,7 @@ pub async fn channels(
                 .extend(repo::month_histogram(conn, &office.id, m1, m2)?);
         }
         for (a, b) in cut.edges {
-            let (aggregates, hours, histogram) = repo::channel_days(conn, &p, a, b)?;
+            let (aggregates, hours, histogram) = repo::channel_days(conn, &office.id, a, b)?;
             parts.add(aggregates, hours);
             parts.histogram.extend(histogram);
         }

@@ -20,7 +20,7 @@ pub async fn coverage(
     period_report(state, user, q, move |conn, office, from, to| {
         let areas = crate::areas::repo::localities_within(conn, &office.code)?;
         let region_name = crate::areas::repo::find(conn, &office.code)?.map(|a| a.name);
-        let events = repo::events_by_area(conn, &pattern(&office), from, to)?;
+        let events = repo::events_by_area(conn, &office.id, from, to)?;
         Ok(coverage_report(
             office,
             region_name,

@@ -30,7 +30,7 @@ pub async fn daily(
         from,
         to,
         move |conn, office, from, to| {
-            let rows = repo::daily(conn, &pattern(&office), from, to)?;
+            let rows = repo::daily(conn, &office.id, from, to)?;
             let mut buckets: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
             let mut day = from;
             while day <= to {

@@ -74,7 +74,7 @@ pub async fn offices(
                 });
                 parts.add(aggregates, hours);
             }
-            let by_residence = repo::residence_as_of(conn, &p, year, as_of)?;
+            let by_residence = repo::residence_as_of(conn, &office.id, &p, year, as_of)?;
             let window = repo::activated_by_office(conn, &p, as_of - Duration::days(27), as_of)?;
             let child_ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
             let targets = repo::targets_for(conn, &child_ids, year)?;

@@ -28,9 +28,9 @@ pub async fn progress(
             let p = pattern(&office);
             // The year's counted activations up to `as_of`: the residence tallies (one row per
             // office and home district), less what was recorded after `as_of`.
-            let by_residence = repo::residence_as_of(conn, &p, year, as_of)?;
+            let by_residence = repo::residence_as_of(conn, &office.id, &p, year, as_of)?;
             let tracked: i64 = by_residence.iter().map(|r| r.2).sum();
-            let window: i64 = repo::daily(conn, &p, as_of - Duration::days(27), as_of)?
+            let window: i64 = repo::daily(conn, &office.id, as_of - Duration::days(27), as_of)?
                 .iter()
                 .map(|d| d.1)
                 .sum();
