@@ -209,6 +209,10 @@ async fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(phones)
+        // The server closes a connection idle for its keep-alive (JEMPUT_HEAD_TIMEOUT, 5 s);
+        // one reused at that very moment fails in transport. Like a phone's HTTP stack,
+        // drop idle connections before the server does.
+        .pool_idle_timeout(Duration::from_secs(4))
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");

@@ -8,6 +8,7 @@
 #   benches/sync.sh sqlite         # or: postgres
 #   DURATION=10 CONNECTIONS=32 BATCH=50 benches/sync.sh
 #   LIGHT_CONNECTIONS=8 benches/sync.sh   # the lighter-load latency run (0: skip it)
+#   JEMPUT_BIN=target/system-alloc/jemput benches/sync.sh   # another build of the server
 #
 # The API rate counts rows actually in the database after the run (not requests sent).
 # PostgreSQL runs on a throw-away PostgreSQL 15 cluster with its default durability
@@ -41,7 +42,7 @@ fi
 echo "building (release)..."
 cargo build --release --locked --quiet --bin jemput
 cargo bench --locked --quiet --bench raw_insert --no-run 2>/dev/null
-BIN="$PWD/target/release/jemput"
+BIN="${JEMPUT_BIN:-$PWD/target/release/jemput}"
 raw() { cargo bench --locked --quiet --bench raw_insert -- "$@"; }
 
 work="$(mktemp -d /tmp/jemput-bench.XXXXXX)"

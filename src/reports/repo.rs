@@ -550,35 +550,6 @@ pub fn targets_for(
     Ok(rows.into_iter().map(|t| (t.office_id.clone(), t)).collect())
 }
 
-/// One event's activations, not voided, counted by staff member, outcome, failure reason and
-/// repeat flag.
-#[derive(Debug, Clone)]
-pub struct StaffOutcome {
-    pub staff_id: String,
-    pub event_id: String,
-    pub outcome: String,
-    pub failure_reason: Option<String>,
-    pub repeat_citizen: bool,
-    pub n: i64,
-}
-
-type StaffOutcomeRow = (String, String, String, Option<String>, bool, i64);
-
-fn to_staff_outcomes(rows: Vec<StaffOutcomeRow>) -> Vec<StaffOutcome> {
-    rows.into_iter()
-        .map(
-            |(staff_id, event_id, outcome, failure_reason, repeat_citizen, n)| StaffOutcome {
-                staff_id,
-                event_id,
-                outcome,
-                failure_reason,
-                repeat_citizen,
-                n,
-            },
-        )
-        .collect()
-}
-
 /// An event's office and cost, `None` when there is no such event.
 pub fn event_office_and_cost(
     conn: &mut DbConn,
@@ -589,32 +560,6 @@ pub fn event_office_and_cost(
         .select((ev::office_id, ev::cost_idr))
         .first(conn)
         .optional()?)
-}
-
-pub fn staff_outcomes_for_event(
-    conn: &mut DbConn,
-    event_id: &str,
-) -> Result<Vec<StaffOutcome>, AppError> {
-    let rows: Vec<StaffOutcomeRow> = a::table
-        .filter(a::event_id.eq(event_id))
-        .filter(a::voided_at.is_null())
-        .group_by((
-            a::staff_id,
-            a::event_id,
-            a::outcome,
-            a::failure_reason,
-            a::repeat_citizen,
-        ))
-        .select((
-            a::staff_id,
-            a::event_id,
-            a::outcome,
-            a::failure_reason,
-            a::repeat_citizen,
-            count_star(),
-        ))
-        .load(conn)?;
-    Ok(to_staff_outcomes(rows))
 }
 
 /// (user, event, hours) for one event.
@@ -704,7 +649,8 @@ fn big(
 }
 
 /// Per staff member, the figures of `$query` (rows of `$t`, the SQL table `$table`), where
-/// `$events` counts the events worked: the one reading of the staff report's two sources.
+/// `$events` counts the events worked: the one reading of the staff roll-ups (the staff report
+/// and an event's yield).
 macro_rules! staff_totals {
     ($conn:expr, $query:expr, $t:ident, $table:literal, $events:expr) => {{
         let rows: Vec<StaffRow> = $query
@@ -725,6 +671,10 @@ macro_rules! staff_totals {
             .load($conn)?;
         to_staff_totals(rows)
     }};
+    // From the per-event shares, where each row is one event worked.
+    ($conn:expr, $query:expr) => {
+        staff_totals!($conn, $query, ss, "staff_shares", count_star().nullable())
+    };
 }
 
 /// Per staff member, the whole months `[m1, m2]` of one office's subtree.
@@ -758,13 +708,16 @@ pub fn staff_days(
         .inner_join(ev::table)
         .filter(ev::office_id.eq_any(scope_office_ids(pattern.to_string())))
         .filter(ev::local_date.between(from, to));
-    Ok(staff_totals!(
-        conn,
-        query,
-        ss,
-        "staff_shares",
-        count_star().nullable()
-    ))
+    Ok(staff_totals!(conn, query))
+}
+
+/// Per staff member with attempts recorded (voided ones aside), one event's figures from
+/// its shares (the event's yield; hours are read from the event's staff entries).
+pub fn staff_of_event(conn: &mut DbConn, event_id: &str) -> Result<Vec<StaffTotals>, AppError> {
+    let query = ss::table
+        .filter(ss::event_id.eq(event_id))
+        .filter(ss::records.gt(0));
+    Ok(staff_totals!(conn, query))
 }
 
 /// Outcome counts of the whole months `[m1, m2]` of one office's subtree, by channel,

@@ -791,6 +791,10 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
         // Residence tallies: the whole country's, and one regency's (residents of 63.01).
         format!("/reports/progress?office_id={}&year=2024&as_of=2024-03-31", w.app.root_office_id),
         format!("/reports/progress?office_id={}&year=2024&as_of=2024-03-31", w.r1),
+        // Yields read the per-event staff shares.
+        format!("/events/{}/yield", w.e1),
+        format!("/events/{}/yield", w.e2),
+        format!("/events/{}/yield", w.e3),
     ];
     // Moving R1 from WITA to WIB re-dates its activations: the per-day tallies must follow.
     app.patch(
@@ -800,10 +804,7 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
     )
     .await
     .assert_status(200);
-    let mut before = Vec::new();
-    for p in &paths {
-        before.push(app.get(p, &app.root_token).await.assert_status(200).clone());
-    }
+    let before = answers(app, &paths).await;
     // R1's six counted activations: four NIKs of 63.01.01 (Tanah Laut) and two without one.
     let r1 = &before[5];
     assert_eq!(
@@ -815,17 +816,7 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
         ],
         [&json!(6), &json!(4), &json!(0), &json!(2)]
     );
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::tallies::rebuild)
-            .expect("rebuild")
-    })
-    .await
-    .expect("task");
-    for (p, b) in paths.iter().zip(before) {
-        let after = app.get(p, &app.root_token).await.assert_status(200).clone();
-        assert_eq!(after, b, "roll-up drift on {p}");
-    }
+    assert_recount_changes_nothing(app, &paths, &before).await;
     let _ = (&w.r2, &w.f1);
 }
 
@@ -835,6 +826,52 @@ async fn answers(app: &TestApp, paths: &[String]) -> Vec<Value> {
         out.push(app.get(p, &app.root_token).await.assert_status(200).clone());
     }
     out
+}
+
+/// The answers after a full recount of the roll-ups from the raw rows equal `expected`.
+async fn assert_recount_changes_nothing(app: &TestApp, paths: &[String], expected: &[Value]) {
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write_blocking(jemput::tallies::rebuild)
+            .expect("rebuild")
+    })
+    .await
+    .expect("task");
+    let after = answers(app, paths).await;
+    for ((p, m), a) in paths.iter().zip(expected).zip(&after) {
+        assert_eq!(m, a, "roll-up drift on {p}");
+    }
+}
+
+/// The answers after `clear` and then a migration's own fill (its `up.sql` from the first
+/// `fill_from` on) equal `expected`: what an upgraded database gets is what the writes keep.
+async fn assert_migration_fill_agrees(
+    app: &TestApp,
+    paths: &[String],
+    expected: &[Value],
+    migration: &str,
+    fill_from: &str,
+    clear: &str,
+) {
+    let up = std::fs::read_to_string(format!(
+        "migrations/{}/{migration}/up.sql",
+        match crate::helpers::backend_under_test() {
+            jemput::db::Backend::Postgres => "postgres",
+            _ => "sqlite",
+        }
+    ))
+    .expect("migration");
+    let fill = up[up.find(fill_from).expect("fill")..].to_string();
+    let sql = format!("{clear} {fill}");
+    app.with_db(move |c| {
+        use diesel::connection::SimpleConnection;
+        jemput::with_conn!(c, |c| c.batch_execute(&sql)).expect("fill")
+    })
+    .await;
+    let refilled = answers(app, paths).await;
+    for ((p, m), a) in paths.iter().zip(expected).zip(&refilled) {
+        assert_eq!(m, a, "migration fill differs on {p}");
+    }
 }
 
 /// The figures of a report without its period, to compare answers over different periods.
@@ -951,6 +988,11 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
             "/reports/progress?office_id={office}&year=2024&as_of=2024-04-05"
         ));
     }
+    // The yields of the events voided into, re-channelled and re-staffed (after the above,
+    // so the indexes of `check` hold).
+    for e in [&w.e1, &w.e2, &e6] {
+        paths.push(format!("/events/{e}/yield"));
+    }
     let check = |before: &[Value], label: &str| {
         // Every event of the world is from 20 March on: a period from the 1st of a month
         // (read from the monthly roll-ups) and one from the 20th (read per event) agree.
@@ -1015,41 +1057,18 @@ async fn monthly_roll_ups_follow_every_change_and_periods_cut_mid_month() {
     );
 
     // A full recount from the activations, events and staff hours changes nothing.
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::tallies::rebuild)
-            .expect("rebuild")
-    })
-    .await
-    .expect("task");
-    let after = answers(app, &paths).await;
-    for ((p, m), a) in paths.iter().zip(&moved).zip(&after) {
-        assert_eq!(m, a, "roll-up drift on {p}");
-    }
-
+    assert_recount_changes_nothing(app, &paths, &moved).await;
     // And what the staff and failure roll-ups' migration fills in on an upgraded database.
-    let up = std::fs::read_to_string(format!(
-        "migrations/{}/2026-12-07-000400_staff_failure_tallies/up.sql",
-        match crate::helpers::backend_under_test() {
-            jemput::db::Backend::Postgres => "postgres",
-            _ => "sqlite",
-        }
-    ))
-    .expect("migration");
-    let backfill = up[up.find("INSERT INTO").expect("backfill")..].to_string();
-    app.with_db(move |c| {
-        use diesel::connection::SimpleConnection;
-        jemput::with_conn!(c, |c| c.batch_execute(&format!(
-            "DELETE FROM outcome_month_tallies; DELETE FROM staff_month_tallies; \
-             DELETE FROM staff_shares; {backfill}"
-        )))
-        .expect("backfill")
-    })
+    assert_migration_fill_agrees(
+        app,
+        &paths,
+        &moved,
+        "2026-12-07-000400_staff_failure_tallies",
+        "INSERT INTO",
+        "DELETE FROM outcome_month_tallies; DELETE FROM staff_month_tallies; \
+         DELETE FROM staff_shares;",
+    )
     .await;
-    let refilled = answers(app, &paths).await;
-    for ((p, m), a) in paths.iter().zip(&moved).zip(&refilled) {
-        assert_eq!(m, a, "migration backfill differs on {p}");
-    }
     let _ = (&w.r2, &w.p2, &w.s1, &w.f3, &w.e3);
 }
 
@@ -1279,39 +1298,16 @@ async fn day_roll_ups_follow_every_change_and_equal_a_recount() {
     assert_num(&pkk["staff_hours"], 3.5);
 
     // A full recount from the rows changes nothing.
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        db.write_blocking(jemput::tallies::rebuild)
-            .expect("rebuild")
-    })
-    .await
-    .expect("task");
-    let after = answers(app, &paths).await;
-    for ((p, m), a) in paths.iter().zip(&moved).zip(&after) {
-        assert_eq!(m, a, "roll-up drift on {p}");
-    }
+    assert_recount_changes_nothing(app, &paths, &moved).await;
     // Nor does what the migration fills in on an upgraded database.
-    let up = std::fs::read_to_string(format!(
-        "migrations/{}/2026-12-07-000500_day_tallies/up.sql",
-        match crate::helpers::backend_under_test() {
-            jemput::db::Backend::Postgres => "postgres",
-            _ => "sqlite",
-        }
-    ))
-    .expect("migration");
-    let backfill = up[up.find("UPDATE event_shares").expect("backfill")..].to_string();
-    app.with_db(move |c| {
-        use diesel::connection::SimpleConnection;
-        jemput::with_conn!(c, |c| c.batch_execute(&format!(
-            "DELETE FROM area_days; DELETE FROM channel_day_histogram; DELETE FROM channel_days; \
-             DELETE FROM subtree_days; UPDATE event_shares SET local_date = '2000-01-01', area_code = ''; \
-             {backfill}"
-        )))
-        .expect("backfill")
-    })
+    assert_migration_fill_agrees(
+        app,
+        &paths,
+        &moved,
+        "2026-12-07-000500_day_tallies",
+        "UPDATE event_shares",
+        "DELETE FROM area_days; DELETE FROM channel_day_histogram; DELETE FROM channel_days; \
+         DELETE FROM subtree_days; UPDATE event_shares SET local_date = '2000-01-01', area_code = '';",
+    )
     .await;
-    let refilled = answers(app, &paths).await;
-    for ((p, m), a) in paths.iter().zip(&moved).zip(&refilled) {
-        assert_eq!(m, a, "migration backfill differs on {p}");
-    }
 }

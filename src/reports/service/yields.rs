@@ -24,9 +24,11 @@ pub async fn event_yield(
             let (office_id, cost_idr) =
                 repo::event_office_and_cost(conn, &id)?.ok_or(AppError::NotFound)?;
             report_office(conn, &user, Some(&office_id))?;
-            let outcomes = repo::staff_outcomes_for_event(conn, &id)?;
+            // The per-event staff shares the writes keep: a row per staff member however
+            // many attempts the event has.
+            let shares = repo::staff_of_event(conn, &id)?;
             let hours = repo::staff_hours_for_event(conn, &id)?;
-            Ok(build_yield(id, cost_idr, &outcomes, &hours))
+            Ok(build_yield(id, cost_idr, &shares, &hours))
         })
         .await
 }
@@ -34,27 +36,28 @@ pub async fn event_yield(
 pub(super) fn build_yield(
     event_id: String,
     cost_idr: Option<i64>,
-    outcomes: &[repo::StaffOutcome],
+    shares: &[repo::StaffTotals],
     hours: &[(String, String, f64)],
 ) -> YieldResponse {
     let mut per_staff: BTreeMap<String, (i64, i64, Option<f64>)> = BTreeMap::new();
-    let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
+    let mut reasons = [0i64; crate::tallies::N_REASONS];
     let (mut activated, mut failed) = (0, 0);
-    for o in outcomes {
-        let entry = per_staff.entry(o.staff_id.clone()).or_default();
-        if o.outcome == "activated" {
-            if !o.repeat_citizen {
-                activated += o.n;
-                entry.0 += o.n;
-            }
-        } else {
-            failed += o.n;
-            entry.1 += o.n;
-            *reasons
-                .entry(o.failure_reason.clone().unwrap_or_else(|| "other".into()))
-                .or_default() += o.n;
+    for t in shares {
+        let entry = per_staff.entry(t.user_id.clone()).or_default();
+        activated += t.activated;
+        failed += t.failed;
+        entry.0 += t.activated;
+        entry.1 += t.failed;
+        for (a, b) in reasons.iter_mut().zip(t.failed_by_reason) {
+            *a += b;
         }
     }
+    let reasons: BTreeMap<String, i64> = crate::tallies::REASONS
+        .iter()
+        .zip(reasons)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| (r.to_string(), n))
+        .collect();
     let mut staff_hours: Option<f64> = None;
     for (user_id, _, h) in hours {
         let entry = per_staff.entry(user_id.clone()).or_default();
