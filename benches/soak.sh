@@ -8,9 +8,8 @@
 #   benches/soak.sh                       # both backends, 200 phones, 600 s each
 #   benches/soak.sh sqlite                # or: postgres
 #   PHONES=200 DURATION=600 benches/soak.sh
-#   ALLOCATOR=system benches/soak.sh      # the server on glibc's malloc (no mimalloc)
-#   HEAPTRACK=1 benches/soak.sh postgres  # and under heaptrack: what the heap holds, and where
-#                                         # from (target/heaptrack/soak-<backend>.zst)
+#   ALLOCATOR=system benches/soak.sh      # the server on glibc's malloc (no mimalloc), which
+#                                         # heap profilers (heaptrack) can follow
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +24,6 @@ command -v curl >/dev/null || need+=(curl)
 if [[ " $backends " == *" postgres "* ]] && [ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
   need+=(postgresql-15)
 fi
-[ "${HEAPTRACK:-0}" = "1" ] && ALLOCATOR=system
-[ "${HEAPTRACK:-0}" = "1" ] && ! command -v heaptrack >/dev/null && need+=(heaptrack)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq
@@ -69,23 +66,9 @@ run_backend() {
   local base="http://127.0.0.1:$port"
   DATABASE_URL="$url" JEMPUT_ADMIN_PASSWORD="soak-admin-password-1" "$BIN" init --admin-username soak >/dev/null
   # A token that outlives the run (the default is 15 minutes).
-  local wrap=()
-  if [ "${HEAPTRACK:-0}" = "1" ]; then
-    mkdir -p target/heaptrack
-    wrap=(heaptrack --record-only -o "$PWD/target/heaptrack/soak-$name")
-  fi
   DATABASE_URL="$url" JEMPUT_BIND="127.0.0.1:$port" JEMPUT_ACCESS_TOKEN_TTL=7200 \
-    "${wrap[@]}" "$BIN" serve >"$work/$name-server.log" 2>&1 &
+    "$BIN" serve >"$work/$name-server.log" 2>&1 &
   server_pid=$!
-  if [ "${#wrap[@]}" -gt 0 ]; then
-    # heaptrack runs the server as its child: measure (and later stop) the server itself.
-    for _ in $(seq 1 100); do
-      child="$(pgrep -n -P "$server_pid" -x jemput || true)"
-      [ -n "$child" ] && break
-      sleep 0.1
-    done
-    wrapper_pid="$server_pid"; server_pid="$child"
-  fi
   for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
   local token
   token="$(curl -sf "$base/api/v1/auth/login" -H 'content-type: application/json' \
@@ -105,10 +88,6 @@ run_backend() {
   echo "server warnings and errors logged: $warnings"
   grep -E ' (WARN|ERROR) ' "$work/$name-server.log" | sed -E 's/^[^ ]+ //' | sort | uniq -c | sort -rn | head -10 || true
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-  if [ -n "${wrapper_pid:-}" ]; then
-    wait "$wrapper_pid" 2>/dev/null || true; wrapper_pid=""
-    echo "heap profile: heaptrack_print target/heaptrack/soak-$name.zst (or heaptrack_gui)"
-  fi
 }
 
 for backend in $backends; do
