@@ -94,20 +94,7 @@ async fn unknown_fields_and_wrong_types_answer_400_without_echoing_values() {
     a.assert_problem(400, "malformed_request");
     assert!(a.json["detail"].as_str().unwrap_or("").contains("nik"));
 
-    let b = app
-        .request(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(&json!({"username": 3201011501900001u64, "password": "x"})),
-        )
-        .await;
-    b.assert_problem(400, "malformed_request");
-    assert!(
-        !b.text.contains("3201011501900001"),
-        "the value was echoed: {}",
-        b.text
-    );
+    // A value of the wrong type: `a_value_of_the_wrong_shape_is_named_by_its_field_never_by_its_value`.
 }
 
 #[tokio::test]
@@ -265,6 +252,11 @@ async fn a_value_of_the_wrong_shape_is_named_by_its_field_never_by_its_value() {
     assert_eq!(
         wrong_type.json["detail"],
         "The value of `username` has the wrong type or shape."
+    );
+    assert!(
+        !wrong_type.text.contains(nik),
+        "the value was echoed: {}",
+        wrong_type.text
     );
     let missing = app
         .request(

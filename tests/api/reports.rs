@@ -1097,23 +1097,15 @@ async fn the_form_and_the_language_follow_the_quality_values() {
     assert!(csv_refused.content_type().starts_with("application/json"));
 
     // A problem in the language weighed highest, wherever it is listed.
-    let id = app
-        .send(
-            app.client
-                .get(app.url("/reports/channels?from=bad"))
-                .bearer_auth(&app.root_token)
-                .header("accept-language", "en;q=0.3, id;q=0.9"),
-        )
-        .await;
+    let problem_in = |languages: &'static str| {
+        app.client
+            .get(app.url("/reports/channels?from=bad"))
+            .bearer_auth(&app.root_token)
+            .header("accept-language", languages)
+    };
+    let id = app.send(problem_in("en;q=0.3, id;q=0.9")).await;
     assert_eq!(id.header("content-language"), Some("id"));
-    let en = app
-        .send(
-            app.client
-                .get(app.url("/reports/channels?from=bad"))
-                .bearer_auth(&app.root_token)
-                .header("accept-language", "id;q=0.3, en"),
-        )
-        .await;
+    let en = app.send(problem_in("id;q=0.3, en")).await;
     assert_eq!(en.header("content-language"), Some("en"));
     assert_eq!(id.status, en.status);
 }
