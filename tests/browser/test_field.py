@@ -265,6 +265,22 @@ def test_a_sync_cut_off_midway_is_retried_and_stores_each_once(phone, field_serv
     assert [r["hours"] for r in rows] == [3.5], rows
 
 
+def test_a_record_saved_while_another_sync_runs_still_leaves_the_phone(phone, field_server):
+    event = new_event(field_server, "Stan Kantor Kecamatan Bati-Bati")
+    page = phone.page
+    phone.sign_in()
+    phone.choose(event)
+    phone.wait_queue_empty()
+    # Another tab's sync holds the lock for 3 s: the save's own sync finds it taken.
+    page.evaluate(
+        """() => { navigator.locks.request('field-sync', () => new Promise((r) => setTimeout(r, 3000))); }"""
+    )
+    phone.record("activated", nik=nik(300), online=True)
+    # Nothing else happens (no save, no reconnect, no tap): the record still goes.
+    phone.wait_queue_empty(timeout=20)
+    assert len(stored(field_server, event)) == 1
+
+
 def test_expired_token_and_a_lost_refresh_answer_need_no_password(phone, field_server):
     event = new_event(field_server, "Sosialisasi Kecamatan Bati-Bati")
     page = phone.page

@@ -17,7 +17,9 @@
  * - the queue never stalls: sync on open, `online`, `visibilitychange`, after each save and
  *   on "Kirim sekarang", with backoff (Retry-After honoured) capped at 5 minutes, and no
  *   automatic retry after an authentication failure ("sync").
- * - one tab syncs (Web Lock 'field-sync'); a BroadcastChannel keeps other tabs current.
+ * - one tab syncs (Web Lock 'field-sync'); a call that finds it taken looks again after a
+ *   second, so records queued during another sync do not wait for the next trigger; a
+ *   BroadcastChannel keeps other tabs current.
  * - token refresh only under the Web Lock 'field-refresh', re-reading the token after taking
  *   it; the server's grace window covers a lost answer; an auth failure never clears the
  *   queue, it asks to sign in again ("refresh").
@@ -30,6 +32,8 @@
 const API = '/api/v1';
 const BATCH = 500;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
+// A sync that finds another one running looks again after this long.
+const LOCKED_RETRY_MS = 1000;
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
 
@@ -250,7 +254,13 @@ function sync(why) {
   if (!user) return Promise.resolve();
   // One tab (or worker) syncs at a time; the others skip, the lock holder sends all.
   const run = async (lock) => {
-    if (lock === null) return;
+    if (lock === null) {
+      // Another sync holds the lock and may have read the queue before this call's records
+      // went in (an import, a save): look again shortly, or they would wait for the next
+      // trigger. A failing holder's backoff replaces this timer.
+      schedule(LOCKED_RETRY_MS);
+      return;
+    }
     syncing = true;
     clearTimeout(retryTimer);
     status('Mengirim…');
