@@ -4,14 +4,15 @@
 //! cargo bench --bench pages -- --activations 1000000 [--database-url postgres://…/postgres] [--iterations 20]
 //! ```
 //! Generates the same activations as `benches/reports.rs` (514 regencies under 38
-//! provinces, 11 channels, one year) straight into a fresh database, signs the national
+//! provinces, 11 channels, one year) straight into a fresh database, or reuses the one
+//! `--keep` names (as `benches/reports.rs` does, so both can share one), signs the national
 //! admin in through `/app/login`, then times every page (p50/p99 of `--iterations` loads
 //! over loopback, the HTML only: the server's time plus a loopback transfer) and measures
 //! what a first visit transfers (the page and its stylesheet, gzip as a browser asks).
 
 use std::time::{Duration, Instant};
 
-use jemput::config::{InitArgs, Settings};
+use jemput::config::Settings;
 use jemput::db::{Backend, Db};
 
 #[allow(dead_code)]
@@ -34,26 +35,15 @@ async fn main() {
     // jemput's aws-lc-rs): install it before the first client, as reports.rs does.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let args = data::args_with(20);
-    let (url, _dir) = data::fresh_database(&args.database_url);
+    let (url, _dir, kept) = data::bench_database(&args.database_url, &args.keep);
     let backend = Backend::from_url(&url);
     let db = Db::connect(&url, 8).expect("open");
-    let (gen_db, n) = (db.clone(), args.activations);
+    let (gen_db, n, rebuild) = (db.clone(), args.activations, args.rebuild);
     let started = Instant::now();
-    let generated = tokio::task::spawn_blocking(move || {
-        jemput::bootstrap::prepare(&gen_db).expect("migrate");
-        let init = InitArgs {
-            admin_username: "root".into(),
-            office_code: "ID".into(),
-            office_name: "Nasional".into(),
-            office_level: "national".into(),
-            timezone: "Asia/Jakarta".into(),
-            admin_full_name: "Root".into(),
-        };
-        jemput::bootstrap::init(&gen_db, &init, data::PASSWORD).expect("init");
-        data::generate(&gen_db, n)
-    })
-    .await
-    .expect("generate");
+    let generated =
+        tokio::task::spawn_blocking(move || data::ready_data(&gen_db, n, kept, rebuild))
+            .await
+            .expect("generate");
     eprintln!("  data ready in {:.1?}", started.elapsed());
 
     let mut settings = Settings::for_database(&url);

@@ -153,6 +153,36 @@ pub(crate) fn bench_database(
     }
 }
 
+/// Migrates the database, then reuses its kept generation (recounting the roll-ups first
+/// when asked) or generates `n` activations under a fresh national admin.
+pub(crate) fn ready_data(db: &Db, n: usize, kept: bool, rebuild: bool) -> Generated {
+    // A kept database is upgraded by the same migrations as a deployment's.
+    jemput::bootstrap::prepare(db).expect("migrate");
+    if kept {
+        if rebuild {
+            let t = Instant::now();
+            let mut c = db.conn().expect("conn");
+            c.batch_execute("BEGIN").expect("begin");
+            jemput::tallies::rebuild_months(&mut c).expect("rebuild");
+            c.batch_execute("COMMIT").expect("commit");
+            eprintln!("  roll-ups rebuilt in {:.1?}", t.elapsed());
+        }
+        spread_areas(&mut db.conn().expect("conn"));
+        eprintln!("  reusing the kept database");
+        return generated_in(db);
+    }
+    let init = InitArgs {
+        admin_username: "root".into(),
+        office_code: "ID".into(),
+        office_name: "Nasional".into(),
+        office_level: "national".into(),
+        timezone: "Asia/Jakarta".into(),
+        admin_full_name: "Root".into(),
+    };
+    jemput::bootstrap::init(db, &init, PASSWORD).expect("init");
+    generate(db, n)
+}
+
 /// The regency and the nation of a kept generation (the first regency is staff0's).
 pub(crate) fn generated_in(db: &Db) -> Generated {
     let mut conn = db.conn().expect("conn");
@@ -631,35 +661,9 @@ async fn main() {
     let backend = Backend::from_url(&url);
     let db = Db::connect(&url, 8).expect("open");
     let (gen_db, n, rebuild) = (db.clone(), args.activations, args.rebuild);
-    let generated = tokio::task::spawn_blocking(move || {
-        // A kept database is upgraded by the same migrations as a deployment's.
-        jemput::bootstrap::prepare(&gen_db).expect("migrate");
-        if kept {
-            if rebuild {
-                let t = Instant::now();
-                let mut c = gen_db.conn().expect("conn");
-                c.batch_execute("BEGIN").expect("begin");
-                jemput::tallies::rebuild_months(&mut c).expect("rebuild");
-                c.batch_execute("COMMIT").expect("commit");
-                eprintln!("  roll-ups rebuilt in {:.1?}", t.elapsed());
-            }
-            spread_areas(&mut gen_db.conn().expect("conn"));
-            eprintln!("  reusing the kept database");
-            return generated_in(&gen_db);
-        }
-        let init = InitArgs {
-            admin_username: "root".into(),
-            office_code: "ID".into(),
-            office_name: "Nasional".into(),
-            office_level: "national".into(),
-            timezone: "Asia/Jakarta".into(),
-            admin_full_name: "Root".into(),
-        };
-        jemput::bootstrap::init(&gen_db, &init, PASSWORD).expect("init");
-        generate(&gen_db, n)
-    })
-    .await
-    .expect("generate");
+    let generated = tokio::task::spawn_blocking(move || ready_data(&gen_db, n, kept, rebuild))
+        .await
+        .expect("generate");
 
     let mut settings = Settings::for_database(&url);
     settings.workers = Some(2);

@@ -8,8 +8,9 @@
 #   benches/soak.sh                       # both backends, 200 phones, 600 s each
 #   benches/soak.sh sqlite                # or: postgres
 #   PHONES=200 DURATION=600 benches/soak.sh
-#   ALLOCATOR=system benches/soak.sh      # the server on glibc's malloc (no mimalloc), which
+#   ALLOCATOR=system benches/soak.sh      # the server on glibc's malloc (no jemalloc), which
 #                                         # heap profilers (heaptrack) can follow
+#   JEMPUT_BIN=target/other/jemput benches/soak.sh   # a build of the server made elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,9 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 echo "building (release)..."
-if [ "${ALLOCATOR:-mimalloc}" = "system" ]; then
+if [ -n "${JEMPUT_BIN:-}" ]; then
+  BIN="$(realpath "$JEMPUT_BIN")"   # another build of the server, as benches/sync.sh takes
+elif [ "${ALLOCATOR:-jemalloc}" = "system" ]; then
   # Kept apart, and the ordinary release binary put back (cargo keeps both builds).
   cargo build --release --locked --quiet --bin jemput --no-default-features
   mkdir -p target/system-alloc && cp target/release/jemput target/system-alloc/jemput

@@ -7,19 +7,31 @@ use clap::Parser;
 mod cli;
 mod demo;
 
-/// mimalloc (version 2, see Cargo.toml): the sync path allocates many small strings per item
-/// (ids, bind values); on glibc's allocator the same ingest took about a quarter more CPU per
-/// stored row (42-45 against 31-35 ms per 1,000 on SQLite, `benches/sync.sh`).
-#[cfg(feature = "mimalloc")]
+/// jemalloc, for Rust and, through the unprefixed `malloc` it exports, for SQLite and libpq
+/// too: one allocator that hands freed pages back to the system. On glibc's allocator the
+/// sync path (many small strings per item) took about a quarter more CPU per stored row;
+/// mimalloc was as fast but kept about twice the memory, and it grew for the whole 10-minute
+/// soak (`benches/soak.sh`; figures in the README).
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// SQLite allocates through glibc's malloc, not through mimalloc. Left alone, glibc gives
-/// each thread that calls it an arena of its own (up to 16 on two cores) and keeps freed
+/// jemalloc's options (read once, at its first allocation; `MALLOC_CONF` in the environment
+/// still wins): two arenas for two cores' worth of work, freed pages purged after 1 s by a
+/// background thread rather than after jemalloc's default 10 s, so the server's resident
+/// memory follows what it uses.
+#[cfg(feature = "jemalloc")]
+#[used]
+#[export_name = "malloc_conf"]
+static MALLOC_CONF: &[u8; 70] =
+    b"background_thread:true,narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
+/// In a build without jemalloc (`--no-default-features`, for heap profilers), glibc's malloc
+/// serves everything. Left alone, it gives each thread that calls it an arena of its own (up to 16 on two cores) and keeps freed
 /// pages in each: the 200-phone soak's memory climbed for minutes although SQLite's own
 /// heap stayed under 120 MB. Two arenas, and freed pages handed back every few seconds,
 /// keep the server's memory close to what is in use.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "jemalloc")))]
 fn bound_glibc_heap() {
     // glibc reads MALLOC_ARENA_MAX itself: an operator's value wins.
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
@@ -35,7 +47,7 @@ fn bound_glibc_heap() {
         });
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "jemalloc"))))]
 fn bound_glibc_heap() {}
 
 fn main() -> std::process::ExitCode {
