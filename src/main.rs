@@ -19,7 +19,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// jemalloc's options (read once, at its first allocation; `MALLOC_CONF` in the environment
 /// still wins): two arenas for two cores' worth of work, freed pages purged after 1 s by a
 /// background thread rather than after jemalloc's default 10 s, so the server's resident
-/// memory follows what it uses.
+/// memory follows what it uses. A reference to a sized array: jemalloc reads a C string
+/// pointer here, and `&[u8]` would be two words.
 #[cfg(feature = "jemalloc")]
 #[used]
 #[export_name = "malloc_conf"]
@@ -27,8 +28,8 @@ static MALLOC_CONF: &[u8; 70] =
     b"background_thread:true,narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 
 /// In a build without jemalloc (`--no-default-features`, for heap profilers), glibc's malloc
-/// serves everything. Left alone, it gives each thread that calls it an arena of its own (up to 16 on two cores) and keeps freed
-/// pages in each: the 200-phone soak's memory climbed for minutes although SQLite's own
+/// serves everything. Left alone, it gives each thread that calls it an arena of its own (up
+/// to 16 on two cores) and keeps freed pages in each: the 200-phone soak's memory climbed for minutes although SQLite's own
 /// heap stayed under 120 MB. Two arenas, and freed pages handed back every few seconds,
 /// keep the server's memory close to what is in use.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "jemalloc")))]

@@ -252,7 +252,7 @@ function schedule(ms) {
 
 function sync(why) {
   if (!user) return Promise.resolve();
-  // One tab (or worker) syncs at a time; the others skip, the lock holder sends all.
+  // One tab (or worker) syncs at a time; a call that finds the lock taken looks again soon.
   const run = async (lock) => {
     if (lock === null) {
       // Another sync holds the lock and may have read the queue before this call's records
