@@ -820,6 +820,82 @@ async fn roll_ups_equal_a_recount_from_the_activations() {
     let _ = (&w.r2, &w.f1);
 }
 
+/// An event's count climbing one sync at a time leaves one median bin per office above it
+/// (its current count), not one for every count it passed through: otherwise the channel
+/// report's median reads a row per activation ever synced. Voiding one moves the bin down.
+#[tokio::test]
+async fn median_bins_hold_only_the_counts_events_have_now() {
+    let w = world().await;
+    let app = &w.app;
+    let e = event(
+        app,
+        &w.f1.token,
+        json!({"channel_key": "pkk_visit", "title": "PKK Mei",
+        "starts_at": "2024-05-10T01:00:00Z", "ends_at": "2024-05-10T04:00:00Z"}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let r = sync(
+            app,
+            &w.f1.token,
+            vec![act(
+                &e,
+                "2024-05-10T02:00:00Z",
+                "activated",
+                None,
+                None,
+                None,
+            )],
+        )
+        .await;
+        ids.push(r[0]["id"].as_str().expect("id").to_string());
+    }
+    let may = format!(
+        "/reports/channels?office_id={}&from=2024-05-01&to=2024-05-31",
+        w.r1
+    );
+    let bins = |table: &str, column: &str, value: &str| {
+        format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = '{value}'")
+    };
+    let assert_bins = |label: &'static str| {
+        let (month, day) = (
+            bins("month_histogram", "month", "2024-05-01"),
+            bins("channel_day_histogram", "local_date", "2024-05-10"),
+        );
+        async move {
+            // R1, its province and the nation: one bin each.
+            assert_eq!(app.count(&month).await, 3, "month bins {label}");
+            assert_eq!(app.count(&day).await, 3, "day bins {label}");
+            for table in ["month_histogram", "channel_day_histogram"] {
+                let empty = format!("SELECT COUNT(*) AS n FROM {table} WHERE events = 0");
+                assert_eq!(app.count(&empty).await, 0, "empty bins in {table} {label}");
+            }
+        }
+    };
+    let median = |report: &Value| {
+        report["rows"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["channel_key"] == "pkk_visit"))
+            .map(|r| r["median_activated_per_event"].clone())
+            .unwrap_or_else(|| panic!("pkk_visit: {report}"))
+    };
+    let report = app.get(&may, &app.root_token).await;
+    assert_num(&median(report.assert_status(200)), 5.0);
+    assert_bins("after five syncs").await;
+
+    app.delete(
+        &format!("/activations/{}", ids[0]),
+        &w.f1.token,
+        Some(json!({"reason": "entered twice"})),
+    )
+    .await
+    .assert_status(200);
+    let report = app.get(&may, &app.root_token).await;
+    assert_num(&median(report.assert_status(200)), 4.0);
+    assert_bins("after a void").await;
+}
+
 async fn answers(app: &TestApp, paths: &[String]) -> Vec<Value> {
     let mut out = Vec::new();
     for p in paths {
