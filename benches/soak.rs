@@ -252,22 +252,28 @@ async fn main() {
         // The heap (anonymous) apart from mapped files and shared memory (SQLite's WAL
         // index): tells a leak from a cache warming up.
         let mib = |field| status_kib(pid, field).unwrap_or(0) / 1024;
-        // SQLite's part of the heap, as the server's /metrics says (loopback needs no token).
-        let sqlite = match client.get(format!("{base}/metrics")).send().await {
+        // SQLite's part of the heap, and the allocator's live and resident bytes, as the
+        // server's /metrics says (loopback needs no token).
+        let metrics = match client.get(format!("{base}/metrics")).send().await {
             Ok(r) => r.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let sqlite = sqlite
-            .lines()
-            .find_map(|l| l.strip_prefix("sqlite_heap_bytes "))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .map_or("-".to_string(), |b| format!("{:.0}", b / 1_048_576.0));
+        let gauge = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map_or("-".to_string(), |b| format!("{:.0}", b / 1_048_576.0))
+        };
         eprintln!(
-            "{elapsed:>4} s: {done} requests, server RSS {} MiB (anon {}, of it SQLite {sqlite}; file {}, shmem {}), {} threads",
+            "{elapsed:>4} s: {done} requests, server RSS {} MiB (anon {}, of it SQLite {}; file {}, shmem {}; heap live {}, resident {}), {} threads",
             rss.unwrap_or(0) / 1024,
             mib("RssAnon:"),
+            gauge("sqlite_heap_bytes"),
             mib("RssFile:"),
             mib("RssShmem:"),
+            gauge("heap_allocated_bytes"),
+            gauge("heap_resident_bytes"),
             status_kib(pid, "Threads:").unwrap_or(0)
         );
     }

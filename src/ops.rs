@@ -68,9 +68,62 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<
         let used = unsafe { libsqlite3_sys::sqlite3_memory_used() };
         ::metrics::gauge!("sqlite_heap_bytes").set(used as f64);
     }
+    #[cfg(feature = "jemalloc")]
+    allocator_gauges();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render()))
+}
+
+/// jemalloc's own account of the heap (SQLite's and libpq's included): `allocated` is what
+/// is in use, `resident` what it holds in memory. Their gap growing is fragmentation or
+/// memory not yet given back; `allocated` growing is the program keeping more.
+#[cfg(feature = "jemalloc")]
+fn allocator_gauges() {
+    use std::ffi::{c_void, CStr};
+    /// Reads one of jemalloc's numeric controls (`size_t` or `uint64_t`, both 8 bytes here).
+    fn read(name: &CStr) -> Option<u64> {
+        let mut value: u64 = 0;
+        let mut len = std::mem::size_of::<u64>();
+        // SAFETY: `name` is a NUL-terminated control name; `value` and `len` describe an
+        // 8-byte buffer, which jemalloc checks against the control's size before writing.
+        let rc = unsafe {
+            tikv_jemalloc_sys::mallctl(
+                name.as_ptr(),
+                (&mut value as *mut u64).cast::<c_void>(),
+                &mut len,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        (rc == 0 && len == std::mem::size_of::<u64>()).then_some(value)
+    }
+    // The statistics are a snapshot, refreshed by writing the epoch.
+    let (mut old, mut new) = (0u64, 1u64);
+    let mut len = std::mem::size_of::<u64>();
+    // SAFETY: as above, with an 8-byte new value.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"epoch".as_ptr(),
+            (&mut old as *mut u64).cast::<c_void>(),
+            &mut len,
+            (&mut new as *mut u64).cast::<c_void>(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+    if rc != 0 {
+        return;
+    }
+    for (gauge, control) in [
+        ("heap_allocated_bytes", c"stats.allocated"),
+        ("heap_active_bytes", c"stats.active"),
+        ("heap_resident_bytes", c"stats.resident"),
+        ("heap_retained_bytes", c"stats.retained"),
+    ] {
+        if let Some(bytes) = read(control) {
+            ::metrics::gauge!(gauge).set(bytes as f64);
+        }
+    }
 }
 
 /// See [`metrics`]: the token when one is set, else a loopback peer with no proxy in front.

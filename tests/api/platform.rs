@@ -29,6 +29,16 @@ async fn health_ready_metrics_and_docs_answer_without_auth() {
         .text
         .contains("http_request_duration_seconds_bucket"));
     assert!(metrics.text.contains("db_pool_connections"));
+    // The allocator's live and resident bytes, which tell a leak from a cache.
+    #[cfg(feature = "jemalloc")]
+    for gauge in ["heap_allocated_bytes", "heap_resident_bytes"] {
+        let bytes: f64 = metrics
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix(gauge)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{gauge} in {}", metrics.text));
+        assert!(bytes > 1_000_000.0, "{gauge} = {bytes}");
+    }
 
     let docs = app.request(Method::GET, "/docs/", None, None).await;
     assert_eq!(docs.status, 200);
