@@ -340,6 +340,34 @@ async fn the_event_list_filters_pages_and_stays_in_scope() {
             .map(Vec::len),
         Some(1)
     );
+    // The national list (read without a scope filter: it holds every office) pages in the
+    // same order as one page, newest start first.
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|e| e["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let whole = w.app.get("/events?limit=100", &w.app.root_token).await;
+    let whole = ids(whole.assert_status(200));
+    let mut paged = Vec::new();
+    let mut path = "/events?limit=2".to_string();
+    loop {
+        let body = w.app.get(&path, &w.app.root_token).await;
+        let body = body.assert_status(200);
+        paged.extend(ids(body));
+        match body["next_cursor"].as_str() {
+            Some(c) => path = format!("/events?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(whole.len(), 7);
+    assert_eq!(paged, whole);
     w.app
         .get(&office_q, &w.jabar_sup.token)
         .await
