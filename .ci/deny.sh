@@ -24,6 +24,9 @@ fi
 cargo-deny --version
 
 echo "=== cargo deny: licences, bans, sources ==="
+# cargo deny reads the metadata of every platform's dependencies (wasm, Android, Windows),
+# which a build here never downloads: fetch them all first, or a fresh machine fails offline.
+cargo fetch --locked --quiet
 # Warnings (the duplicate versions upstream crates pin) are left out of the CI log.
 cargo deny --offline --locked --log-level error check licenses bans sources
 
