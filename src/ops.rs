@@ -81,37 +81,32 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<
 #[cfg(feature = "jemalloc")]
 fn allocator_gauges() {
     use std::ffi::{c_void, CStr};
-    /// Reads one of jemalloc's numeric controls (`size_t` or `uint64_t`, both 8 bytes here).
-    fn read(name: &CStr) -> Option<u64> {
-        let mut value: u64 = 0;
-        let mut len = std::mem::size_of::<u64>();
+    /// Reads one of jemalloc's numeric controls (`size_t` or `uint64_t`, both 8 bytes here),
+    /// writing `new` to it first when given.
+    fn ctl(name: &CStr, new: Option<u64>) -> Option<u64> {
+        const LEN: usize = std::mem::size_of::<u64>();
+        let (mut value, mut len) = (0u64, LEN);
+        let mut new = new;
+        let (new_ptr, new_len) = match new.as_mut() {
+            Some(n) => ((n as *mut u64).cast::<c_void>(), LEN),
+            None => (std::ptr::null_mut(), 0),
+        };
         // SAFETY: `name` is a NUL-terminated control name; `value` and `len` describe an
-        // 8-byte buffer, which jemalloc checks against the control's size before writing.
+        // 8-byte buffer, which jemalloc checks against the control's size before writing,
+        // and `new_ptr` is null or an 8-byte value that outlives the call.
         let rc = unsafe {
             tikv_jemalloc_sys::mallctl(
                 name.as_ptr(),
                 (&mut value as *mut u64).cast::<c_void>(),
                 &mut len,
-                std::ptr::null_mut(),
-                0,
+                new_ptr,
+                new_len,
             )
         };
-        (rc == 0 && len == std::mem::size_of::<u64>()).then_some(value)
+        (rc == 0 && len == LEN).then_some(value)
     }
     // The statistics are a snapshot, refreshed by writing the epoch.
-    let (mut old, mut new) = (0u64, 1u64);
-    let mut len = std::mem::size_of::<u64>();
-    // SAFETY: as above, with an 8-byte new value.
-    let rc = unsafe {
-        tikv_jemalloc_sys::mallctl(
-            c"epoch".as_ptr(),
-            (&mut old as *mut u64).cast::<c_void>(),
-            &mut len,
-            (&mut new as *mut u64).cast::<c_void>(),
-            std::mem::size_of::<u64>(),
-        )
-    };
-    if rc != 0 {
+    if ctl(c"epoch", Some(1)).is_none() {
         return;
     }
     for (gauge, control) in [
@@ -120,7 +115,7 @@ fn allocator_gauges() {
         ("heap_resident_bytes", c"stats.resident"),
         ("heap_retained_bytes", c"stats.retained"),
     ] {
-        if let Some(bytes) = read(control) {
+        if let Some(bytes) = ctl(control, None) {
             ::metrics::gauge!(gauge).set(bytes as f64);
         }
     }

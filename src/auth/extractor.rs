@@ -94,6 +94,18 @@ pub fn scope_office_ids(pattern: String) -> _ {
         .select(offices::id)
 }
 
+/// Whether the LIKE pattern matches every office (the national office's scope). A list
+/// filtered by [`scope_office_ids`] can then leave the filter out: with it, the database
+/// gathers the scope's rows office by office and sorts them all instead of reading an index
+/// in order (the nation's 200,000 events at 10M activations: 330 ms on SQLite).
+pub fn scope_holds_every_office(conn: &mut DbConn, pattern: &str) -> Result<bool, AppError> {
+    let outside: bool = diesel::select(diesel::dsl::exists(
+        offices::table.filter(offices::path.not_like(pattern)),
+    ))
+    .get_result(conn)?;
+    Ok(!outside)
+}
+
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

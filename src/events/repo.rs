@@ -193,15 +193,8 @@ pub fn list(conn: &mut DbConn, f: &EventFilter) -> Result<Vec<Event>, AppError> 
         .order((events::starts_at.desc(), events::id.desc()))
         .limit(f.limit)
         .into_boxed();
-    // A scope that holds every office (the national office's) filters nothing, and with
-    // the filter SQLite reads the scope's events by office and sorts them all: 330 ms for
-    // the nation's 200,000 at 10M activations, against reading `events_start_idx` in order.
-    let outside: bool = diesel::select(diesel::dsl::exists(
-        crate::schema::offices::table
-            .filter(crate::schema::offices::path.not_like(f.path_pattern.clone())),
-    ))
-    .get_result(conn)?;
-    if outside {
+    // The national scope filters nothing, and reads `events_start_idx` in order without it.
+    if !crate::auth::extractor::scope_holds_every_office(conn, &f.path_pattern)? {
         q = q.filter(
             events::office_id.eq_any(crate::auth::extractor::scope_office_ids(
                 f.path_pattern.clone(),

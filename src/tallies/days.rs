@@ -188,39 +188,13 @@ impl DayChanges {
                 .execute(c))?;
         }
         for ((office_id, day, channel_key, activated), n) in self.bins {
-            if n == 0 {
-                continue;
-            }
-            let row = (
-                ch::office_id.eq(&office_id),
-                ch::local_date.eq(day),
-                ch::channel_key.eq(&channel_key),
-                ch::activated.eq(activated),
-                ch::events.eq(n),
+            add_to_bin!(
+                conn,
+                ch,
+                local_date,
+                (&office_id, day, &channel_key, activated),
+                n
             );
-            crate::with_conn!(conn, |c| diesel::insert_into(ch::table)
-                .values(row)
-                .on_conflict((
-                    ch::office_id,
-                    ch::local_date,
-                    ch::channel_key,
-                    ch::activated
-                ))
-                .do_update()
-                .set(ch::events.eq(ch::events + excluded(ch::events)))
-                .execute(c))?;
-            // An emptied bin goes, as in the monthly histogram (`months.rs` says why).
-            if n < 0 {
-                diesel::delete(
-                    ch::table
-                        .filter(ch::office_id.eq(&office_id))
-                        .filter(ch::local_date.eq(day))
-                        .filter(ch::channel_key.eq(&channel_key))
-                        .filter(ch::activated.eq(activated))
-                        .filter(ch::events.eq(0)),
-                )
-                .execute(conn)?;
-            }
         }
         for ((office_id, area_code, day), (e, a, f)) in self.areas {
             if (e, a, f) == (0, 0, 0) {

@@ -60,6 +60,44 @@ macro_rules! reason_array {
     }};
 }
 
+/// Adds `$n` events (negative: removes them) to one bin of the median histogram `$t`,
+/// keyed by office, its `$date` column, channel and activated count, and deletes the bin once
+/// it counts no event. Kept, every count an event passed through on its way up would stay as
+/// a row, and the median's read would grow with every activation synced (a soak's eight
+/// events left 500,000 rows, and the channel report took 77 % of the server's CPU).
+macro_rules! add_to_bin {
+    ($conn:expr, $t:ident, $date:ident,
+     ($office:expr, $day:expr, $channel:expr, $activated:expr), $n:expr) => {{
+        let (office, day, channel, activated, n) = ($office, $day, $channel, $activated, $n);
+        if n != 0 {
+            let row = (
+                $t::office_id.eq(office),
+                $t::$date.eq(day),
+                $t::channel_key.eq(channel),
+                $t::activated.eq(activated),
+                $t::events.eq(n),
+            );
+            crate::with_conn!($conn, |c| diesel::insert_into($t::table)
+                .values(row)
+                .on_conflict(($t::office_id, $t::$date, $t::channel_key, $t::activated))
+                .do_update()
+                .set($t::events.eq($t::events + diesel::upsert::excluded($t::events)))
+                .execute(c))?;
+        }
+        if n < 0 {
+            diesel::delete(
+                $t::table
+                    .filter($t::office_id.eq(office))
+                    .filter($t::$date.eq(day))
+                    .filter($t::channel_key.eq(channel))
+                    .filter($t::activated.eq(activated))
+                    .filter($t::events.eq(0)),
+            )
+            .execute($conn)?;
+        }
+    }};
+}
+
 mod counts;
 mod days;
 mod months;

@@ -338,36 +338,13 @@ fn refresh_chunk(conn: &mut DbConn, ids: &[String]) -> Result<(), AppError> {
             .execute(c))?;
     }
     for ((office_id, month, channel_key, activated), n) in bins {
-        if n == 0 {
-            continue;
-        }
-        let row = (
-            mh::office_id.eq(&office_id),
-            mh::month.eq(month),
-            mh::channel_key.eq(&channel_key),
-            mh::activated.eq(activated),
-            mh::events.eq(n),
+        add_to_bin!(
+            conn,
+            mh,
+            month,
+            (&office_id, month, &channel_key, activated),
+            n
         );
-        crate::with_conn!(conn, |c| diesel::insert_into(mh::table)
-            .values(row)
-            .on_conflict((mh::office_id, mh::month, mh::channel_key, mh::activated))
-            .do_update()
-            .set(mh::events.eq(mh::events + excluded(mh::events)))
-            .execute(c))?;
-        // A bin its last event left goes: kept, every count an event passed through on its
-        // way up stays as a row, and the median's read grows with the activations (a soak's
-        // eight events left 500,000 rows and the channel report took 77 % of the CPU).
-        if n < 0 {
-            diesel::delete(
-                mh::table
-                    .filter(mh::office_id.eq(&office_id))
-                    .filter(mh::month.eq(month))
-                    .filter(mh::channel_key.eq(&channel_key))
-                    .filter(mh::activated.eq(activated))
-                    .filter(mh::events.eq(0)),
-            )
-            .execute(conn)?;
-        }
     }
     days.write(conn)?;
     super::subtree::move_outcomes(conn, &moves)?;
